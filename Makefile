@@ -1,0 +1,57 @@
+# The two commands a new user runs: `make demo` and `make test`.
+# Both install what is missing and are fast the second time (stamp files).
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+APT_PACKAGES := poppler-utils fonts-dejavu-core fonts-liberation
+
+.PHONY: install demo test lint typecheck check fixtures bench schema clean
+
+.stamp-apt:
+	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+		$$SUDO apt-get update -q && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -q $$missing; \
+	fi
+	@touch $@
+
+$(BIN)/python:
+	$(PY) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+
+# torch is pinned here, first, so no other package can pull a CUDA build.
+.stamp-venv: $(BIN)/python pyproject.toml
+	$(BIN)/pip install -q "torch==2.13.0"
+	$(BIN)/pip install -q -e ".[dev]"
+	@touch $@
+
+install: .stamp-apt .stamp-venv
+
+demo: install
+	$(BIN)/invoice-extract extract fixtures/digital -o out
+	$(BIN)/invoice-extract show fixtures/digital/$$(ls fixtures/digital | grep -m1 '\.pdf$$')
+
+test: install
+	$(BIN)/python -m pytest
+
+lint: install
+	$(BIN)/ruff check invoice_extract tests bench fixtures
+	$(BIN)/ruff format --check invoice_extract tests bench fixtures
+
+typecheck: install
+	$(BIN)/mypy
+
+check: lint typecheck test
+
+fixtures: install
+	$(BIN)/python fixtures/generate.py
+
+schema: install
+	$(BIN)/invoice-extract schema
+
+bench: install
+	$(BIN)/python bench/accuracy.py fixtures/digital
+	$(BIN)/python bench/speed.py fixtures/digital
+
+clean:
+	rm -rf $(VENV) .stamp-* out

@@ -1,0 +1,108 @@
+"""Speed and memory of the digital-PDF path, on one core.
+
+    python bench/speed.py fixtures/digital [--repeat 5] [--batch 1000]
+
+Prints, each as a median over repeats measured side by side in this one run:
+- ms per page end to end (ingest + fields + validate) and pages per second;
+- per-stage ms per page;
+- text-layer ingest with pypdfium2 (what the product uses) against pdfplumber, and whether
+  both give the same words;
+- resident memory over a long batch (the fixtures cycled) to show it stays flat.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import statistics
+import time
+from collections import Counter
+from pathlib import Path
+
+from invoice_extract import Invoice, Pipeline
+from invoice_extract.config import Limits
+from invoice_extract.ingest import load_document
+
+
+def _rss_mb() -> float:
+    with open("/proc/self/statm") as f:
+        return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
+
+
+def _pdfplumber_words(path: Path) -> list[str]:
+    import pdfplumber
+
+    with pdfplumber.open(path) as pdf:
+        return [w["text"] for page in pdf.pages for w in page.extract_words()]
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("directory", type=Path, nargs="?", default=Path("fixtures/digital"))
+    parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--batch", type=int, default=1000, help="documents in the memory run")
+    args = parser.parse_args(argv)
+    os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})  # one core
+    pdfs = sorted(args.directory.glob("*.pdf"))
+    pipeline = Pipeline()
+    pages = 0
+    for pdf in pdfs:  # warm-up; also counts pages
+        inv = pipeline.extract(pdf)
+        pages += inv.source.page_count if inv.source else 0
+    totals, stages = [], {"ingest": [], "fields": [], "validate": []}  # type: ignore[var-annotated]
+    plumber, pdfium_t = [], []
+    for _ in range(args.repeat):
+        t0 = time.perf_counter()
+        stage_sum = dict.fromkeys(stages, 0.0)
+        for pdf in pdfs:
+            inv = pipeline.extract(pdf)
+            assert isinstance(inv, Invoice) and inv.run is not None
+            for k in stage_sum:
+                stage_sum[k] += inv.run.timings[k]
+        totals.append((time.perf_counter() - t0) / pages)
+        for k, v in stage_sum.items():
+            stages[k].append(v / pages)
+        t1 = time.perf_counter()
+        for pdf in pdfs:
+            load_document(pdf, Limits())
+        pdfium_t.append((time.perf_counter() - t1) / pages)
+        t2 = time.perf_counter()
+        for pdf in pdfs:
+            _pdfplumber_words(pdf)
+        plumber.append((time.perf_counter() - t2) / pages)
+    # Both libraries tokenise slightly differently, so compare what a user depends on: the
+    # same characters, and how many words agree.
+    same_chars, overlap = 0, []
+    for pdf in pdfs:
+        ours = [w.text for p in load_document(pdf, Limits()).pages for w in p.words]
+        theirs = _pdfplumber_words(pdf)
+        same_chars += Counter("".join(ours)) == Counter("".join(theirs))
+        common = sum((Counter(ours) & Counter(theirs)).values())
+        overlap.append(common / max(len(ours), len(theirs), 1))
+    med = statistics.median(totals)
+    print(f"{len(pdfs)} documents, {pages} pages, {args.repeat} repeats, one core\n")
+    print(f"end to end      {med * 1000:8.1f} ms/page   {1 / med:7.1f} pages/s")
+    for k, v in stages.items():
+        print(f"  {k:<13} {statistics.median(v) * 1000:8.1f} ms/page")
+    p_med, l_med = statistics.median(pdfium_t), statistics.median(plumber)
+    print(f"\ningest pypdfium2 {p_med * 1000:7.1f} ms/page")
+    print(f"ingest pdfplumber{l_med * 1000:7.1f} ms/page  ({l_med / p_med:.1f}x slower)")
+    print(f"same characters on {same_chars}/{len(pdfs)} documents; "
+          f"median word agreement {statistics.median(overlap):.1%}")
+    if args.batch:
+        start = _rss_mb()
+        marks = []
+        for i in range(args.batch):
+            pipeline.try_extract(pdfs[i % len(pdfs)])
+            if (i + 1) % max(1, args.batch // 4) == 0:
+                marks.append((i + 1, _rss_mb()))
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        print(f"\nmemory over {args.batch} documents: start {start:.0f} MB, "
+              + ", ".join(f"after {n}: {m:.0f} MB" for n, m in marks)
+              + f" (peak {peak:.0f} MB)")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

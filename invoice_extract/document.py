@@ -1,0 +1,67 @@
+"""The result tree every stage after ingest reads: Document -> Page -> Word.
+
+Words carry boxes normalised to the page (x0, y0, x1, y1, origin top-left), whether they came
+from a PDF's text layer or, later, from OCR, so field mapping never cares which.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from invoice_extract.schema import BBox, TextSource
+
+
+@dataclass(frozen=True, slots=True)
+class Word:
+    text: str
+    bbox: BBox
+    page: int
+    confidence: float = 1.0
+
+    @property
+    def x0(self) -> float:
+        return self.bbox[0]
+
+    @property
+    def y0(self) -> float:
+        return self.bbox[1]
+
+    @property
+    def x1(self) -> float:
+        return self.bbox[2]
+
+    @property
+    def y1(self) -> float:
+        return self.bbox[3]
+
+    @property
+    def height(self) -> float:
+        return self.bbox[3] - self.bbox[1]
+
+
+@dataclass(slots=True)
+class Page:
+    number: int
+    width: float
+    height: float
+    words: list[Word] = field(default_factory=list)
+    text_source: TextSource = "none"
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def aspect(self) -> float:
+        """Height over width: turns normalised heights into width-relative units."""
+        return self.height / self.width if self.width else 1.0
+
+
+@dataclass(slots=True)
+class Document:
+    name: str
+    sha256: str
+    media_type: str
+    pages: list[Page]
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def words(self) -> list[Word]:
+        return [w for p in self.pages for w in p.words]

@@ -1,0 +1,529 @@
+"""Field mapping: words with boxes -> a typed :class:`Invoice` with evidence.
+
+No templates: labels are found by fuzzy matching against multilingual tables (lexicon.py),
+values by position (inline after the label, right of it, below it, or left of it) and by
+type (a date field takes only what parses as a date). Candidates compete on label score x
+position x type; totals that compete are settled by arithmetic (see validate).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from invoice_extract.config import PipelineConfig
+from invoice_extract.document import Document, Word
+from invoice_extract.errors import NotAnInvoice
+from invoice_extract.fields.context import Context, build_context
+from invoice_extract.fields.labels import LabelHit
+from invoice_extract.fields.lines import Segment, build_layout
+from invoice_extract.fields.normalise import (
+    find_iban,
+    find_vat_ids,
+    is_bic,
+    looks_like_id,
+    parse_amount,
+    parse_date,
+    parse_rate,
+)
+from invoice_extract.fields.parties import (
+    EMAIL,
+    PHONE,
+    Block,
+    address_lines,
+    country_of,
+    customer_block,
+    vendor_block,
+)
+from invoice_extract.fields.table import Table, cell_value, find_table
+from invoice_extract.schema import (
+    AmountField,
+    Charge,
+    DateField,
+    DocumentTypeField,
+    Invoice,
+    LineItem,
+    NumberField,
+    Party,
+    TaxLine,
+    TextField,
+)
+
+HEADER_TYPES = {
+    "invoice_number": "id",
+    "purchase_order": "id",
+    "customer_number": "id",
+    "invoice_date": "date",
+    "due_date": "date",
+    "delivery_date": "date",
+    "payment_terms": "text",
+}
+# How much a value's position relative to its label is worth.
+INLINE, RIGHT, BELOW, LEFT = 1.0, 0.95, 0.85, 0.6
+
+
+@dataclass
+class Candidate:
+    score: float
+    field: str
+    value: Any
+    words: list[Word]
+    label: Segment
+
+
+def _value_segments(ctx: Context, hit: LabelHit) -> Iterator[tuple[str, list[Word], float]]:
+    seg = hit.segment
+    if hit.rest:
+        yield hit.rest, list(hit.rest_words), INLINE
+    line = ctx.layout.lines[seg.line]
+    right = [s for s in line.segments if s.x0 >= seg.x1 - 1]
+    if right and not ctx.is_label(right[0]):
+        gap = (right[0].x0 - seg.x1) / ctx.layout.pages[seg.page].width
+        yield right[0].text, right[0].words, RIGHT - 0.2 * gap
+    lh = ctx.layout.line_height
+    for below in ctx.layout.lines[seg.line + 1 : seg.line + 4]:
+        if below.page != seg.page or below.y0 - seg.y1 > 2.5 * lh:
+            break
+        under = [s for s in below.segments if s.x0 < seg.x1 and s.x1 > seg.x0]
+        if under:
+            if not ctx.is_label(under[0]):
+                yield under[0].text, under[0].words, BELOW
+            break
+    left = [s for s in line.segments if s.x1 <= seg.x0 + 1]
+    if left and not ctx.is_label(left[-1]):
+        yield left[-1].text, left[-1].words, LEFT
+
+
+def _parse(kind: str, text: str, ctx: Context) -> Any:
+    if kind == "id":
+        t = text.strip().lstrip("#:").strip()
+        return t if looks_like_id(t) else None
+    if kind == "date":
+        return parse_date(text, ctx.date_order)
+    t = text.strip(" :")
+    return t if len(t) >= 2 and any(c.isalpha() for c in t) else None
+
+
+def _header_fields(ctx: Context, skip_lines: set[int]) -> tuple[dict[str, Candidate], set[int]]:
+    """Best value per header field; also the ids of segments used as labels or values."""
+    cands: list[Candidate] = []
+    for line in ctx.layout.lines:
+        if line.index in skip_lines:
+            continue
+        page_weight = 1.0 if line.page == 1 else 0.8
+        for seg in line.segments:
+            for hit in ctx.hits_of(seg):
+                kind = HEADER_TYPES.get(hit.name) if hit.kind == "field" else None
+                if kind is None:
+                    continue
+                for text, words, weight in _value_segments(ctx, hit):
+                    if kind == "text" and weight == LEFT:
+                        continue
+                    value = _parse(kind, text, ctx)
+                    if value is not None:
+                        cands.append(
+                            Candidate(hit.score * weight * page_weight, hit.name, value, words, seg)
+                        )
+    cands.sort(key=lambda c: -c.score)
+    chosen: dict[str, Candidate] = {}
+    used: set[int] = set()
+    for c in cands:
+        ids = {id(w) for w in c.words}
+        if c.field in chosen or ids & used:
+            continue
+        chosen[c.field] = c
+        used |= ids
+    used_segments = set()
+    for c in chosen.values():
+        used_segments.add(id(c.label))
+        line = ctx.layout.lines[c.label.line]
+        for s in line.segments + [
+            s for ln in ctx.layout.lines[c.label.line + 1 : c.label.line + 3] for s in ln.segments
+        ]:
+            if any(id(w) in used for w in s.words):
+                used_segments.add(id(s))
+    return chosen, used_segments
+
+
+def _text_field(ctx: Context, value: str, words: list[Word], confidence: float) -> TextField:
+    return TextField(
+        value=value, confidence=round(min(1.0, confidence), 3), evidence=ctx.layout.evidence(words)
+    )
+
+
+@dataclass
+class TotalEntry:
+    name: str
+    amount: Decimal
+    words: list[Word]
+    label: Segment
+    rate: Decimal | None
+    score: float
+
+
+def _totals(ctx: Context, start: int) -> list[TotalEntry]:
+    entries: list[TotalEntry] = []
+    for line in ctx.layout.lines[start:]:
+        for i, seg in enumerate(line.segments):
+            hits = [h for h in ctx.hits_of(seg) if h.kind == "total"]
+            if not hits:
+                continue
+            hit = hits[0]
+            amount, words = None, []
+            for s in reversed(line.segments[i + 1 :]):
+                amount = parse_amount(s.text, ctx.decimal_mark)
+                if amount is not None:
+                    words = s.words
+                    break
+            if amount is None and hit.rest_words:
+                rest = list(hit.rest_words)
+                for k in range(len(rest)):
+                    amount = parse_amount(" ".join(w.text for w in rest[k:]), ctx.decimal_mark)
+                    if amount is not None:
+                        words = rest[k:]
+                        break
+            if amount is None:
+                continue
+            rate = parse_rate(seg.text) if hit.name == "tax" else None
+            entries.append(TotalEntry(hit.name, amount, words, seg, rate, hit.score))
+            break
+    return entries
+
+
+def _amount(ctx: Context, value: Decimal, words: list[Word], conf: float) -> AmountField:
+    return AmountField(
+        value=value, confidence=round(min(1.0, conf), 3), evidence=ctx.layout.evidence(words)
+    )
+
+
+def _apply_totals(ctx: Context, inv: Invoice, entries: list[TotalEntry]) -> None:
+    def first(name: str) -> TotalEntry | None:
+        return next((e for e in entries if e.name == name), None)
+
+    sub = first("subtotal")
+    if sub:
+        inv.subtotal = _amount(ctx, sub.amount, sub.words, 0.95 * sub.score)
+    taxes = [e for e in entries if e.name == "tax"]
+    rated = [e for e in taxes if e.rate is not None]
+    for e in rated or taxes[:1]:
+        inv.tax_lines.append(
+            TaxLine(
+                rate=NumberField(
+                    value=e.rate, confidence=0.95, evidence=ctx.layout.evidence(e.label.words)
+                )
+                if e.rate is not None
+                else None,
+                amount=_amount(ctx, e.amount, e.words, 0.95 * e.score),
+            )
+        )
+    for e in entries:
+        if e.name in ("discount", "shipping"):
+            value = -abs(e.amount) if e.name == "discount" else e.amount
+            inv.charges.append(
+                Charge(
+                    description=_text_field(ctx, e.label.text.rstrip(" :"), e.label.words, 0.9),
+                    amount=_amount(ctx, value, e.words, 0.9 * e.score),
+                )
+            )
+    unrated = [e for e in taxes if e.rate is None]
+    line_sum = sum((t.amount.value for t in inv.tax_lines), Decimal(0))
+    explicit = next(
+        (e for e in unrated if rated and abs(e.amount - line_sum) < Decimal("0.02")), None
+    )
+    if explicit:
+        inv.total_tax = _amount(ctx, explicit.amount, explicit.words, 0.95)
+    elif inv.tax_lines:
+        words = [w for e in (rated or taxes[:1]) for w in e.words]
+        conf = min(t.amount.confidence for t in inv.tax_lines)
+        inv.total_tax = _amount(ctx, line_sum, words, conf)
+    # Several amounts may be labelled like a total; the one the arithmetic supports wins.
+    totals = [e for e in entries if e.name == "total"]
+    if totals:
+        expected = None
+        if inv.subtotal is not None:
+            expected = (
+                inv.subtotal.value
+                + sum((c.amount.value for c in inv.charges), Decimal(0))
+                + (inv.total_tax.value if inv.total_tax else Decimal(0))
+            )
+        consistent = [
+            e
+            for e in totals
+            if expected is not None and abs(e.amount - expected) <= Decimal("0.02")
+        ]
+        if consistent:
+            best, conf = consistent[-1], 0.97
+        else:
+            best, conf = max(totals, key=lambda e: (abs(e.amount), e.score)), 0.8
+        inv.total = _amount(ctx, best.amount, best.words, conf * best.score)
+    dues = [e for e in entries if e.name == "amount_due"]
+    if dues:
+        inv.amount_due = _amount(ctx, dues[-1].amount, dues[-1].words, 0.95 * dues[-1].score)
+
+
+def _line_items(ctx: Context, table: Table) -> list[LineItem]:
+    items = []
+    for row in table.rows:
+        item = LineItem()
+        for name in (
+            "description",
+            "quantity",
+            "unit",
+            "unit_price",
+            "amount",
+            "tax_rate",
+            "product_code",
+        ):
+            found = cell_value(row, name, ctx)
+            if found is None:
+                continue
+            value, words = found
+            evidence = ctx.layout.evidence(words)
+            if name in ("description", "unit", "product_code"):
+                setattr(item, name, TextField(value=str(value), confidence=0.9, evidence=evidence))
+            elif name in ("unit_price", "amount"):
+                setattr(item, name, AmountField(value=value, confidence=0.9, evidence=evidence))
+            else:
+                setattr(item, name, NumberField(value=value, confidence=0.9, evidence=evidence))
+        if item.unit is None and "quantity" in row.cells:
+            text = " ".join(w.text for w in row.cells["quantity"])
+            m = re.match(r"^\s*[\d.,' ]+\s+([^\d\s].{0,8})$", text)
+            if m:
+                item.unit = TextField(
+                    value=m.group(1),
+                    confidence=0.8,
+                    evidence=ctx.layout.evidence(row.cells["quantity"]),
+                )
+        items.append(item)
+    return items
+
+
+def _party(
+    ctx: Context,
+    block: Block | None,
+    vat: tuple[str, list[Word]] | None,
+    iban: str | None,
+    confidence: float,
+) -> Party:
+    party = Party()
+    if block is None:
+        if vat:
+            party.vat_id = _text_field(ctx, vat[0], vat[1], 0.9)
+            party.country_code = TextField(value=country_of([], vat[0], None) or "", confidence=0.7)
+        return party
+    if block.inline_name:
+        words = block.segments[0].words if block.address else []
+        party.name = _text_field(ctx, block.inline_name, words, confidence)
+    elif block.name is not None:
+        party.name = _text_field(ctx, block.name.text, block.name.words, confidence)
+    texts: list[str] = []
+    if block.address:
+        texts = list(block.address)
+        party.address = _text_field(
+            ctx, ", ".join(texts), block.segments[0].words, confidence * 0.9
+        )
+    else:
+        lines = address_lines(ctx, block)
+        texts = [s.text for s in lines]
+        if lines:
+            party.address = _text_field(
+                ctx, ", ".join(texts), [w for s in lines for w in s.words], confidence * 0.95
+            )
+    if vat:
+        party.vat_id = _text_field(ctx, vat[0], vat[1], 0.95)
+    country = country_of(texts, vat[0] if vat else None, iban)
+    if country:
+        party.country_code = TextField(value=country, confidence=0.8)
+    return party
+
+
+_BIC_AFTER_LABEL = re.compile(
+    r"\b(?:BIC|SWIFT)(?:[ /-]?(?:BIC|SWIFT|code))?\s*[:.]?\s*([A-Z0-9]{8,11})\b", re.IGNORECASE
+)
+
+
+def _bic_in_text(lines: list[Any]) -> tuple[str, list[Word]] | None:
+    """A BIC named mid-line ('IBAN DE.. SWIFT-BIC: COBADEMM'), validated."""
+    for line in lines:
+        for seg in line.segments:
+            for m in _BIC_AFTER_LABEL.finditer(seg.text):
+                if is_bic(m.group(1)):
+                    words = [w for w in seg.words if m.group(1) in w.text] or seg.words
+                    return m.group(1).upper(), words
+    return None
+
+
+def _document_type(ctx: Context, inv: Invoice) -> None:
+    for line in ctx.layout.by_page.get(1, []):
+        for seg in line.segments:
+            n = len(seg.norm.split())
+            for hit in ctx.hits_of(seg):
+                whole = hit.kind == "title" and hit.tokens == n
+                numbered = (
+                    hit.kind == "field"
+                    and hit.name == "invoice_number"
+                    and any(
+                        h.kind == "title" and h.name == "credit_note" and h.tokens >= 1
+                        for h in ctx.hits_of(seg)
+                    )
+                )
+                if (whole or numbered) and hit.score >= 0.9:
+                    kind = "credit_note" if (hit.name == "credit_note" or numbered) else "invoice"
+                    inv.document_type = DocumentTypeField(
+                        value=kind, confidence=0.95, evidence=ctx.layout.evidence(seg.words)
+                    )
+                    if kind == "credit_note":
+                        return
+    if inv.document_type is None:
+        inv.document_type = DocumentTypeField(value="invoice", confidence=0.6)
+
+
+def _sign_for_credit_note(inv: Invoice) -> None:
+    """On a credit note every money value is negative (a discount positive), whichever way
+    the document prints them."""
+
+    def neg(f: AmountField | None) -> None:
+        if f is not None:
+            f.value = -abs(f.value)
+
+    for f in (inv.subtotal, inv.total_tax, inv.total, inv.amount_due):
+        neg(f)
+    for t in inv.tax_lines:
+        neg(t.amount)
+        neg(t.base)
+    for c in inv.charges:
+        if c.amount.value < 0:
+            c.amount.value = abs(c.amount.value)
+        else:
+            neg(c.amount)
+    for item in inv.line_items:
+        neg(item.amount)
+        neg(item.unit_price)
+
+
+def _looks_like_invoice(
+    chosen: dict[str, Candidate], table: Table | None, entries: list[TotalEntry], inv: Invoice
+) -> bool:
+    signals = sum(
+        [
+            "invoice_number" in chosen,
+            "invoice_date" in chosen,
+            bool(table and table.rows),
+            any(e.name in ("total", "amount_due") for e in entries),
+            inv.document_type is not None and inv.document_type.confidence > 0.9,
+        ]
+    )
+    return signals >= 2
+
+
+def map_fields(document: Document, config: PipelineConfig) -> Invoice:
+    """Fill the invoice schema from a document's words. Raises NotAnInvoice when nothing
+    invoice-like is found."""
+    layout = build_layout(document.pages)
+    ctx = build_context(layout, config)
+    inv = Invoice()
+    table = find_table(ctx)
+    skip = set(table.header_lines) if table else set()
+    chosen, meta = _header_fields(ctx, skip)
+    confidence = {"invoice_number": 0.95, "purchase_order": 0.9, "payment_terms": 0.85}
+    for name in ("invoice_number", "purchase_order", "payment_terms"):
+        if name in chosen:
+            c = chosen[name]
+            setattr(inv, name, _text_field(ctx, c.value, c.words, confidence[name] * c.score))
+    for name in ("invoice_date", "due_date"):
+        if name in chosen:
+            c = chosen[name]
+            value: dt.date = c.value
+            setattr(
+                inv,
+                name,
+                DateField(
+                    value=value,
+                    confidence=round(min(1.0, 0.95 * c.score), 3),
+                    evidence=layout.evidence(c.words),
+                ),
+            )
+    if table is not None:
+        inv.line_items = _line_items(ctx, table)
+    start = table.end_line if table and table.end_line is not None else 0
+    entries = _totals(ctx, start)
+    _apply_totals(ctx, inv, entries)
+    _document_type(ctx, inv)
+    if not _looks_like_invoice(chosen, table, entries, inv):
+        raise NotAnInvoice(document.name, "no invoice number, date, line items or totals found")
+    # Parties and identifiers.
+    cust, _ = customer_block(ctx)
+    vend = vendor_block(ctx, [cust] if cust else [], meta)
+    vats: list[tuple[str, list[Word], Segment]] = []
+    iban: tuple[str, list[Word]] | None = None
+    bic: tuple[str, list[Word]] | None = None
+    email: tuple[str, list[Word]] | None = None
+    phone: tuple[str, list[Word]] | None = None
+    for line in layout.lines:
+        for i, seg in enumerate(line.segments):
+            vats.extend((v, seg.words, seg) for v in find_vat_ids(seg.text))
+            if iban is None:
+                found = find_iban(seg.text)
+                if found:
+                    iban = (found, seg.words)
+            hits = ctx.hits_of(seg)
+            nxt = line.segments[i + 1] if i + 1 < len(line.segments) else None
+            for hit in hits:
+                if hit.kind != "id":
+                    continue
+                options = [hit.rest, nxt.text if nxt else ""]
+                if hit.name == "bic" and bic is None:
+                    for opt in options:
+                        token = opt.split()[0] if opt.split() else ""
+                        if is_bic(token):
+                            bic = (
+                                token.upper(),
+                                list(hit.rest_words) or (nxt.words if nxt else []),
+                            )
+                            break
+                if hit.name == "phone" and phone is None:
+                    for opt in options:
+                        m = PHONE.search(opt)
+                        if m:
+                            phone = (
+                                m.group(0).strip(),
+                                list(hit.rest_words) or (nxt.words if nxt else []),
+                            )
+                            break
+            m = EMAIL.search(seg.text)
+            if m and email is None and not (cust and cust.contains(seg)):
+                email = (m.group(0), seg.words)
+    cust_vat = next(((v, w) for v, w, s in vats if cust and cust.contains(s)), None)
+    vend_vat = next(
+        (
+            (v, w)
+            for v, w, s in vats
+            if not (cust and cust.contains(s)) and (cust_vat is None or v != cust_vat[0])
+        ),
+        None,
+    )
+    inv.vendor = _party(ctx, vend, vend_vat, iban[0] if iban else None, 0.85)
+    inv.customer = _party(ctx, cust, cust_vat, None, 0.9)
+    if email:
+        inv.vendor.email = _text_field(ctx, email[0], email[1], 0.85)
+    if phone:
+        inv.vendor.phone = _text_field(ctx, phone[0], phone[1], 0.8)
+    if iban:
+        inv.iban = _text_field(ctx, iban[0], iban[1], 0.98)
+    if bic is None:
+        bic = _bic_in_text(layout.lines)
+    if bic:
+        inv.bic = _text_field(ctx, bic[0], bic[1], 0.95)
+    if ctx.currency:
+        code, words, conf = ctx.currency
+        inv.currency = _text_field(ctx, code, words, conf)
+    if inv.document_type is not None and inv.document_type.value == "credit_note":
+        _sign_for_credit_note(inv)
+    return inv
+
+
+__all__ = ["map_fields"]

@@ -1,0 +1,180 @@
+"""Document-wide evidence the mapper needs before reading any field: label hits, language,
+decimal mark, day/month order and currency. Each is decided from the document itself;
+configured defaults are used only where the document is silent."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+
+from invoice_extract.config import PipelineConfig
+from invoice_extract.document import Word
+from invoice_extract.fields.labels import LabelHit, match_label
+from invoice_extract.fields.lexicon import (
+    COUNTRY_CURRENCY,
+    COUNTRY_NAMES,
+    CURRENCY_MARKS,
+    LANGUAGE_HINTS,
+    MONTH_FIRST_COUNTRIES,
+)
+from invoice_extract.fields.lines import Line, Segment, TextLayout
+from invoice_extract.fields.normalise import (
+    DateOrder,
+    DecimalMark,
+    date_order_evidence,
+    decimal_mark_of,
+    find_iban,
+    find_vat_ids,
+    parse_amount,
+)
+
+_US_STATE_ZIP = re.compile(r"\b[A-Z]{2} \d{5}(?:-\d{4})?\b")
+
+
+@dataclass
+class Context:
+    layout: TextLayout
+    hits: dict[int, list[LabelHit]]  # id(segment) -> hits, best first
+    language: str | None
+    decimal_mark: DecimalMark | None
+    date_order: DateOrder
+    currency: tuple[str, list[Word], float] | None
+    countries: list[str] = field(default_factory=list)
+
+    def hits_of(self, seg: Segment) -> list[LabelHit]:
+        return self.hits.get(id(seg), [])
+
+    def is_label(self, seg: Segment) -> bool:
+        """The whole segment is a label (so it is never a value)."""
+        n = len(seg.norm.split())
+        return any(h.tokens == n and h.score >= 0.9 for h in self.hits_of(seg))
+
+
+
+def _language(layout: TextLayout) -> str | None:
+    tokens = Counter(t for line in layout.lines for s in line.segments for t in s.norm.split())
+    scores = {
+        lang: sum(tokens[w] for w in words if " " not in w)
+        for lang, words in LANGUAGE_HINTS.items()
+    }
+    best = max(scores, key=lambda k: scores[k])
+    return best if scores[best] else None
+
+
+def _decimal_mark(layout: TextLayout) -> DecimalMark | None:
+    votes: Counter[str] = Counter()
+    for line in layout.lines:
+        for seg in line.segments:
+            mark = decimal_mark_of(seg.text)
+            if mark and parse_amount(seg.text, mark) is not None:
+                votes[mark] += 1
+    if not votes:
+        return None
+    return "." if votes["."] >= votes[","] else ","
+
+
+def _countries(lines: list[Line]) -> list[str]:
+    """Countries the document shows evidence of (VAT ids, IBANs, country names, US ZIPs)."""
+    found: Counter[str] = Counter()
+    names = {n: code for code, ns in COUNTRY_NAMES.items() for n in ns}
+    for line in lines:
+        for seg in line.segments:
+            for vat in find_vat_ids(seg.text):
+                found[vat[:2].replace("EL", "GR")] += 2
+            iban = find_iban(seg.text)
+            if iban:
+                found[iban[:2]] += 2
+            if seg.norm in names:
+                found[names[seg.norm]] += 1
+            if _US_STATE_ZIP.search(seg.text):
+                found["US"] += 1
+    return [c for c, _ in found.most_common()]
+
+
+def _shows_mark(mark: str, text: str) -> bool:
+    """Whether a word shows a currency mark: codes and words whole, symbols anywhere ('$'
+    not inside 'CA$')."""
+    if mark.isalpha():
+        return re.search(rf"(?<![A-Za-z]){re.escape(mark)}(?![A-Za-z])", text) is not None
+    if mark == "$":
+        return "$" in text and re.search(r"[A-Z]\$", text) is None
+    return mark in text
+
+
+def _currency(layout: TextLayout, countries: list[str]) -> tuple[str, list[Word], float] | None:
+    """The ISO 4217 code with the words that show it, and a confidence. Explicit codes beat
+    symbols; symbols shared by several currencies ($, kr, ¥) go to the country's own."""
+    scores: dict[str, float] = {}
+    evidence: dict[str, list[Word]] = {}
+    home = COUNTRY_CURRENCY.get(countries[0]) if countries else None
+    for line in layout.lines:
+        for seg in line.segments:
+            for word in seg.words:
+                for code, marks in CURRENCY_MARKS.items():
+                    for rank, mark in enumerate(marks):
+                        if not _shows_mark(mark, word.text):
+                            continue
+                        is_code = mark.isupper() and len(mark) == 3 and mark.isalpha()
+                        sharers = sum(mark in m for m in CURRENCY_MARKS.values())
+                        weight = (3.0 if is_code else 2.0 / sharers) - 0.01 * rank
+                        if sharers > 1 and home == code:
+                            weight += 1.0
+                        scores[code] = scores.get(code, 0.0) + weight
+                        evidence.setdefault(code, []).append(word)
+                        break
+    if not scores:
+        if home:
+            return home, [], 0.5
+        return None
+    ranked = sorted(scores.items(), key=lambda kv: -kv[1])
+    best, top = ranked[0]
+    second = ranked[1][1] if len(ranked) > 1 else 0.0
+    confidence = 0.99 if top >= 3 and top > 2 * second else 0.8 if top > second else 0.6
+    return best, evidence[best][:3], confidence
+
+
+def _date_order(
+    layout: TextLayout,
+    language: str | None,
+    countries: list[str],
+    currency: str | None,
+    default: DateOrder,
+) -> DateOrder:
+    votes: Counter[str] = Counter()
+    for line in layout.lines:
+        for seg in line.segments:
+            for token in seg.text.split():
+                order = date_order_evidence(token)
+                if order:
+                    votes[order] += 1
+    if votes:
+        return "DMY" if votes["DMY"] >= votes["MDY"] else "MDY"
+    if language in (None, "en") and (
+        (countries and countries[0] in MONTH_FIRST_COUNTRIES) or currency == "USD"
+    ):
+        return "MDY"
+    return default
+
+
+def build_context(layout: TextLayout, config: PipelineConfig) -> Context:
+    hits = {id(seg): match_label(seg) for line in layout.lines for seg in line.segments}
+    hits = {k: v for k, v in hits.items() if v}
+    language = _language(layout)
+    countries = _countries(layout.lines)
+    currency = _currency(layout, countries)
+    return Context(
+        layout=layout,
+        hits=hits,
+        language=language,
+        decimal_mark=_decimal_mark(layout),
+        date_order=_date_order(
+            layout,
+            language,
+            countries,
+            currency[0] if currency else None,
+            config.default_date_order,
+        ),
+        currency=currency,
+        countries=countries,
+    )

@@ -1,0 +1,149 @@
+"""Fuzzy label matching (rapidfuzz) against the lexicon's label tables.
+
+A label is matched at the start of a segment, so 'Invoice No.: 123' gives the label
+'invoice no' and the inline remainder '123'. Short labels must match exactly (fuzzy 'tax'
+would accept 'fax'); longer ones tolerate OCR slips.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+
+from rapidfuzz import fuzz, process
+
+from invoice_extract.document import Word
+from invoice_extract.fields.lexicon import (
+    COLUMN_LABELS,
+    DOCUMENT_TITLES,
+    ID_LABELS,
+    LABELS,
+    PARTY_LABELS,
+    TOTAL_LABELS,
+)
+from invoice_extract.fields.lines import Segment
+from invoice_extract.fields.normalise import normalise
+
+MAX_LABEL_TOKENS = 5
+FUZZY_CUTOFF = 86.0
+
+
+@dataclass(frozen=True, slots=True)
+class LabelHit:
+    kind: str  # "field", "total", "party", "id", "title"
+    name: str  # the field the label introduces
+    score: float  # in [0, 1]
+    tokens: int  # how many leading tokens of the segment the label covers
+    segment: Segment
+    rest: str  # the segment's text after the label ("" when the label is the whole segment)
+    rest_words: tuple[Word, ...]
+
+
+@dataclass(frozen=True)
+class _Table:
+    # By token count: the label strings and, in the same order, (kind, name).
+    choices: dict[int, list[str]]
+    owners: dict[int, list[tuple[str, str]]]
+
+
+def _min_score(label: str) -> float:
+    return 100.0 if len(label) <= 5 else FUZZY_CUTOFF
+
+
+@lru_cache(maxsize=1)
+def _prefix_table() -> _Table:
+    choices: dict[int, list[str]] = {}
+    owners: dict[int, list[tuple[str, str]]] = {}
+    for kind, table in (
+        ("field", LABELS),
+        ("total", TOTAL_LABELS),
+        ("party", PARTY_LABELS),
+        ("id", ID_LABELS),
+        ("title", DOCUMENT_TITLES),
+    ):
+        for name, labels in table.items():
+            for label in labels:
+                norm = normalise(label)
+                n = len(norm.split())
+                if not norm or (norm in choices.get(n, []) and (kind, name) in owners[n]):
+                    continue
+                choices.setdefault(n, []).append(norm)
+                owners.setdefault(n, []).append((kind, name))
+    return _Table(choices, owners)
+
+
+@lru_cache(maxsize=1)
+def _column_table() -> dict[str, str]:
+    return {normalise(label): name for name, labels in COLUMN_LABELS.items() for label in labels}
+
+
+def _split_rest(segment: Segment, tokens: int) -> tuple[str, tuple[Word, ...]]:
+    """The text and words of a segment after its first ``tokens`` normalised tokens."""
+    seen = 0
+    for i, word in enumerate(segment.words):
+        n = len(normalise(word.text).split())
+        if seen + n <= tokens:
+            seen += n
+            if seen == tokens:
+                rest = segment.words[i + 1 :]
+                return " ".join(w.text for w in rest).strip(" :#"), tuple(rest)
+            continue
+        # The label ends inside this word ("No.12345"): keep the word's tail.
+        need = tokens - seen
+        for k in range(1, len(word.text)):
+            if len(normalise(word.text[:k]).split()) == need and not word.text[k].isalnum():
+                tail = word.text[k:].lstrip(" .:#")
+                rest_words = (word, *segment.words[i + 1 :])
+                return " ".join(
+                    [tail, *(w.text for w in segment.words[i + 1 :])]
+                ).strip(), rest_words
+        return "", ()
+    return "", ()
+
+
+def match_label(segment: Segment) -> list[LabelHit]:
+    """Every label (of any kind) that the segment starts with, best first."""
+    table = _prefix_table()
+    tokens = segment.norm.split()
+    hits: dict[tuple[str, str], LabelHit] = {}
+    for n in range(min(MAX_LABEL_TOKENS, len(tokens)), 0, -1):
+        prefix = " ".join(tokens[:n])
+        choices = table.choices.get(n)
+        if not choices:
+            continue
+        for label, score, idx in process.extract(
+            prefix, choices, scorer=fuzz.ratio, score_cutoff=FUZZY_CUTOFF, limit=6
+        ):
+            if score < _min_score(label):
+                continue
+            kind, name = table.owners[n][idx]
+            key = (kind, name)
+            # Longer labels are more specific: prefer them at equal score.
+            value = score / 100.0
+            if key in hits and hits[key].score >= value:
+                continue
+            rest, rest_words = _split_rest(segment, n)
+            hits[key] = LabelHit(kind, name, value, n, segment, rest, rest_words)
+    return sorted(hits.values(), key=lambda h: (-h.score, -h.tokens))
+
+
+def match_column(segment: Segment) -> tuple[str, float] | None:
+    """The line-item column a header cell names ('Unit Price' -> 'unit_price'), if any."""
+    table = _column_table()
+    norm = segment.norm
+    if norm in table:
+        return table[norm], 1.0
+    if len(norm) <= 5:
+        # Short headers ('Qty', 'ME', '#') only match exactly; '%' signs are often apart.
+        stripped = norm.replace("%", "").strip()
+        return (table[stripped], 0.95) if stripped in table else None
+    found = process.extractOne(norm, list(table), scorer=fuzz.ratio, score_cutoff=FUZZY_CUTOFF)
+    if found is not None:
+        return table[found[0]], found[1] / 100.0
+    # 'Amount (EUR)', 'Price excl. VAT': the header's first words name the column.
+    tokens = norm.split()
+    for n in range(len(tokens) - 1, 0, -1):
+        head = " ".join(tokens[:n])
+        if head in table and len(head) > 2:
+            return table[head], 0.9
+    return None

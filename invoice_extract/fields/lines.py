@@ -1,0 +1,172 @@
+"""Words -> lines -> segments, in reading order, in page points.
+
+A *segment* is a run of words on one line with no wide gap: a label, a value, a table cell.
+Field mapping reasons about segments and their geometry; boxes are kept in points (so that
+horizontal and vertical distances compare) and converted back to page fractions for evidence.
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass, field
+from statistics import median
+
+from invoice_extract.document import Page, Word
+from invoice_extract.fields.normalise import normalise
+from invoice_extract.schema import Evidence
+
+# A gap wider than this many line heights splits a line into segments (a word space is about
+# a quarter of the height; columns and label/value pairs are further apart).
+SEGMENT_GAP = 0.85
+
+
+@dataclass(slots=True)
+class Segment:
+    words: list[Word]
+    page: int
+    x0: float
+    y0: float
+    x1: float
+    y1: float
+    line: int = 0  # index of the line in the document
+    text: str = ""
+    norm: str = ""
+
+    @property
+    def height(self) -> float:
+        return self.y1 - self.y0
+
+    @property
+    def cy(self) -> float:
+        return (self.y0 + self.y1) / 2
+
+
+@dataclass(slots=True)
+class Line:
+    index: int
+    page: int
+    segments: list[Segment]
+    y0: float
+    y1: float
+
+    @property
+    def text(self) -> str:
+        return "  ".join(s.text for s in self.segments)
+
+    @property
+    def height(self) -> float:
+        return self.y1 - self.y0
+
+
+@dataclass(slots=True)
+class PageGeometry:
+    number: int
+    width: float
+    height: float
+
+
+@dataclass
+class TextLayout:
+    """All lines of a document in reading order, with page sizes for evidence."""
+
+    lines: list[Line]
+    pages: dict[int, PageGeometry]
+    line_height: float = 10.0
+    by_page: dict[int, list[Line]] = field(default_factory=dict)
+
+    def evidence(self, words: list[Word]) -> list[Evidence]:
+        """One evidence entry per page the words lie on: union box and joined text."""
+        out: list[Evidence] = []
+        for page in sorted({w.page for w in words}):
+            ws = [w for w in words if w.page == page]
+            out.append(
+                Evidence(
+                    page=page,
+                    bbox=(
+                        min(w.x0 for w in ws),
+                        min(w.y0 for w in ws),
+                        max(w.x1 for w in ws),
+                        max(w.y1 for w in ws),
+                    ),
+                    text=" ".join(w.text for w in ws),
+                )
+            )
+        return out
+
+
+def _segment(words: list[Word], page: PageGeometry) -> Segment:
+    seg = Segment(
+        words=words,
+        page=page.number,
+        x0=min(w.x0 for w in words) * page.width,
+        y0=min(w.y0 for w in words) * page.height,
+        x1=max(w.x1 for w in words) * page.width,
+        y1=max(w.y1 for w in words) * page.height,
+    )
+    seg.text = " ".join(w.text for w in words)
+    seg.norm = normalise(seg.text)
+    return seg
+
+
+def build_layout(pages: list[Page]) -> TextLayout:
+    """Group each page's words into lines (by vertical overlap) and lines into segments."""
+    lines: list[Line] = []
+    geometries: dict[int, PageGeometry] = {}
+    heights: list[float] = []
+    for page in pages:
+        geo = PageGeometry(page.number, page.width, page.height)
+        geometries[page.number] = geo
+        rows: list[list[Word]] = []
+        bands: list[tuple[float, float]] = []
+        for w in sorted(page.words, key=lambda w: (w.y0 + w.y1) / 2):
+            cy = (w.y0 + w.y1) / 2
+            h = w.y1 - w.y0
+            # Join the most recent line whose band holds this word's centre.
+            placed = False
+            for k in range(len(rows) - 1, max(-1, len(rows) - 4), -1):
+                top, bottom = bands[k]
+                band_h = bottom - top
+                if top - 0.1 * band_h <= cy <= bottom + 0.1 * band_h and h < 2.5 * band_h:
+                    rows[k].append(w)
+                    bands[k] = (
+                        (min(top, w.y0), max(bottom, w.y1)) if h < 1.5 * band_h else (top, bottom)
+                    )
+                    placed = True
+                    break
+            if not placed:
+                rows.append([w])
+                bands.append((w.y0, w.y1))
+        page_lines: list[Line] = []
+        for row in rows:
+            row.sort(key=lambda w: w.x0)
+            h_pts = median([(w.y1 - w.y0) for w in row]) * page.height
+            heights.append(h_pts)
+            segments: list[list[Word]] = [[row[0]]]
+            for prev, w in itertools.pairwise(row):
+                gap = (w.x0 - prev.x1) * page.width
+                if gap > SEGMENT_GAP * h_pts:
+                    segments.append([w])
+                else:
+                    segments[-1].append(w)
+            segs = [_segment(s, geo) for s in segments]
+            page_lines.append(
+                Line(
+                    index=0,
+                    page=page.number,
+                    segments=segs,
+                    y0=min(s.y0 for s in segs),
+                    y1=max(s.y1 for s in segs),
+                )
+            )
+        page_lines.sort(key=lambda ln: (ln.y0 + ln.y1) / 2)
+        lines.extend(page_lines)
+    for i, line in enumerate(lines):
+        line.index = i
+        for seg in line.segments:
+            seg.line = i
+    layout = TextLayout(
+        lines=lines, pages=geometries, line_height=median(heights) if heights else 10.0
+    )
+    for line in lines:
+        layout.by_page.setdefault(line.page, []).append(line)
+    return layout

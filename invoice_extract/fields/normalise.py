@@ -1,0 +1,266 @@
+"""Turn printed text into typed values: amounts, dates, rates, IBANs, VAT ids.
+
+Parsers are strict on purpose: they return None for text that is not clearly of their type,
+because the field mapper uses them to decide between candidate values.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import unicodedata
+from decimal import Decimal, InvalidOperation
+from functools import lru_cache
+from typing import Literal
+
+from stdnum import bic as stdnum_bic
+from stdnum import iban as stdnum_iban
+from stdnum.eu import vat as stdnum_vat
+
+from invoice_extract.fields.lexicon import CURRENCY_MARKS, MONTHS
+
+DateOrder = Literal["DMY", "MDY"]
+DecimalMark = Literal[".", ","]
+
+_FOLD = str.maketrans(
+    {"°": "o", "º": "o", "ß": "ss", "ø": "o", "æ": "ae", "œ": "oe", "ł": "l", "đ": "d"}
+)
+
+
+@lru_cache(maxsize=65536)
+def normalise(text: str) -> str:
+    """Fold case, accents and punctuation: 'Rechnungs-Nr.:' -> 'rechnungs nr'."""
+    text = text.casefold().translate(_FOLD)
+    text = unicodedata.normalize("NFKD", text)
+    out = []
+    for ch in text:
+        if unicodedata.combining(ch):
+            continue
+        out.append(ch if ch.isalnum() or ch in "#%" else " ")
+    return " ".join("".join(out).split())
+
+
+# --- amounts -------------------------------------------------------------------------------
+_SPACES = "\u00a0\u202f\u2009\u2007 '’"
+_CURRENCY_TOKENS = sorted(
+    {m for marks in CURRENCY_MARKS.values() for m in marks}, key=len, reverse=True
+)
+_NUMBER = re.compile(
+    r"^\d{1,3}(?:[.,]\d{3})*(?:[.,]\d+)?$|^\d+(?:[.,]\d+)?$|^\d{1,2}(?:,\d{2})*,\d{3}(?:\.\d+)?$"
+)
+
+
+def strip_currency(text: str) -> tuple[str, str | None]:
+    """Remove one currency mark (symbol or code) from either end; return it too."""
+    t = text.strip()
+    for mark in _CURRENCY_TOKENS:
+        if t.startswith(mark) and (not mark[-1].isalpha() or not t[len(mark) :][:1].isalpha()):
+            return t[len(mark) :].strip(), mark
+        if t.endswith(mark) and (not mark[0].isalpha() or not t[: -len(mark)][-1:].isalpha()):
+            return t[: -len(mark)].strip(), mark
+    return t, None
+
+
+def parse_amount(text: str, decimal_mark: DecimalMark | None = None) -> Decimal | None:
+    """'1.234,56 €' -> Decimal('1234.56'); '(12.00)' and '12.00-' are negative.
+
+    With only one separator followed by exactly three digits ('1,234'), the document's
+    ``decimal_mark`` decides; without one, it is read as a thousands separator.
+    """
+    t = text.strip().replace("−", "-").replace("–", "-")
+    if not t or len(t) > 40:
+        return None
+    negative = False
+    if t.startswith("(") and t.endswith(")"):
+        negative, t = True, t[1:-1].strip()
+    t, _ = strip_currency(t)
+    if t.startswith("-"):
+        negative, t = True, t[1:].strip()
+    elif t.endswith("-"):
+        negative, t = True, t[:-1].strip()
+    elif t.startswith("+"):
+        t = t[1:].strip()
+    t, _ = strip_currency(t)  # "-€12.00" and "€ -12.00" both occur
+    if t.startswith("-"):
+        negative, t = True, t[1:].strip()
+    # Thousands groups written with spaces or apostrophes: "1 234,56", "1'234.56".
+    compact = t
+    for sp in _SPACES:
+        compact = compact.replace(sp, "")
+    if compact != t and not re.fullmatch(r"\d{1,3}(?:[" + _SPACES + r"]\d{3})+(?:[.,]\d+)?", t):
+        return None
+    t = compact
+    if not t or not _NUMBER.match(t):
+        return None
+    dots, commas = t.count("."), t.count(",")
+    if dots and commas:
+        dec = "." if t.rfind(".") > t.rfind(",") else ","
+    elif dots + commas == 0:
+        dec = None
+    else:
+        sep = "." if dots else ","
+        if dots + commas > 1:
+            dec = None  # only thousands separators: 1.234.567
+        elif len(t) - t.rfind(sep) - 1 == 3:
+            dec = sep if decimal_mark == sep else None
+        else:
+            dec = sep
+    if dec is None:
+        number = t.replace(".", "").replace(",", "")
+    else:
+        thousands = "," if dec == "." else "."
+        whole, frac = t.rsplit(dec, 1)
+        if thousands in frac:
+            return None
+        number = whole.replace(thousands, "") + "." + frac
+    try:
+        value = Decimal(number)
+    except InvalidOperation:
+        return None
+    return -value if negative else value
+
+
+def decimal_mark_of(text: str) -> DecimalMark | None:
+    """The decimal mark a number shows unambiguously ('1.234,56' -> ','; '12.50' -> '.')."""
+    t = text.strip()
+    m = re.search(r"\d([.,])(\d{1,2})(?!\d)\s*\S{0,4}$", t)
+    if m:
+        return "." if m.group(1) == "." else ","
+    return None
+
+
+def parse_rate(text: str) -> Decimal | None:
+    """A percentage: '19 %', '5,5%', '20.0 %' -> Decimal('19'), Decimal('5.5')."""
+    m = re.search(r"(\d{1,2}(?:[.,]\d{1,3})?)\s?%", text)
+    if not m:
+        return None
+    value = Decimal(m.group(1).replace(",", "."))
+    return value.normalize() if value == value.to_integral() else value
+
+
+def parse_quantity(text: str, decimal_mark: DecimalMark | None = None) -> Decimal | None:
+    """A quantity, possibly with a unit attached ('7,5 h'): the number only."""
+    m = re.match(r"^\s*(-?\d[\d.,' ]*)", text)
+    if not m:
+        return None
+    value = parse_amount(m.group(1).strip(), decimal_mark)
+    if value is None and decimal_mark is None:
+        return None
+    return value
+
+
+# --- dates ---------------------------------------------------------------------------------
+_MONTH_INDEX: dict[str, int] = {}
+for _lang, _months in MONTHS.items():
+    for _i, _names in enumerate(_months):
+        for _name in _names:
+            _MONTH_INDEX.setdefault(_name, _i + 1)
+
+_NUMERIC_DATE = re.compile(r"^(\d{1,4})([./\-])(\d{1,2})\2(\d{2,4})$")
+_WORDS_DATE = re.compile(r"^(\d{1,2}) (?:de )?([a-z]+) (?:de )?(\d{4})$")
+_WORDS_DATE_US = re.compile(r"^([a-z]+) (\d{1,2}) (\d{4})$")
+
+
+def _year(y: int) -> int:
+    return y + 2000 if y < 100 else y
+
+
+def _date(y: int, m: int, d: int) -> dt.date | None:
+    try:
+        return dt.date(_year(y), m, d)
+    except ValueError:
+        return None
+
+
+def parse_date(text: str, order: DateOrder = "DMY") -> dt.date | None:
+    """Numeric (15.03.2024, 03/15/2024, 2024-03-15, 15-03-24) and written forms in the six
+    languages (15 March 2024, March 15, 2024, 15. März 2024, 15 de marzo de 2024,
+    15-Mar-2024). ``order`` settles numeric dates whose day and month are both <= 12."""
+    t = text.strip().rstrip(".,;")
+    m = _NUMERIC_DATE.match(t)
+    if m:
+        a, _, b, c = m.groups()
+        if len(a) == 4:
+            return _date(int(a), int(b), int(c))
+        if len(c) == 3:
+            return None
+        first, second, year = int(a), int(b), int(c)
+        if len(c) == 2 and m.group(2) == ".":
+            pass
+        if order == "MDY" and first <= 12:
+            return _date(year, first, second)
+        if first > 12 or order == "DMY":
+            return _date(year, second, first)
+        return _date(year, first, second)
+    n = normalise(t.replace("-", " "))
+    m = _WORDS_DATE.match(n)
+    if m and m.group(2) in _MONTH_INDEX:
+        return _date(int(m.group(3)), _MONTH_INDEX[m.group(2)], int(m.group(1)))
+    m = _WORDS_DATE_US.match(n)
+    if m and m.group(1) in _MONTH_INDEX:
+        return _date(int(m.group(3)), _MONTH_INDEX[m.group(1)], int(m.group(2)))
+    return None
+
+
+def date_order_evidence(text: str) -> DateOrder | None:
+    """What a numeric date shows about day/month order: '25/03/2024' -> DMY; None when the
+    date is ambiguous or not numeric."""
+    m = _NUMERIC_DATE.match(text.strip().rstrip(".,;"))
+    if not m or len(m.group(1)) == 4:
+        return None
+    first, second = int(m.group(1)), int(m.group(3))
+    if first > 12 >= second:
+        return "DMY"
+    if second > 12 >= first:
+        return "MDY"
+    return None
+
+
+# --- identifiers ---------------------------------------------------------------------------
+_IBAN = re.compile(r"\b([A-Z]{2}\d{2}(?: ?[A-Z0-9]){10,30})")
+_VAT = re.compile(r"\b((?:ATU|[A-Z]{2})[ .]?[0-9A-Z][0-9A-Z .]{6,14}[0-9A-Z])\b")
+_BIC = re.compile(r"^[A-Z]{4}[A-Z]{2}[A-Z0-9]{2}(?:[A-Z0-9]{3})?$")
+
+
+def find_iban(text: str) -> str | None:
+    """The first valid IBAN in the text, without spaces."""
+    for m in _IBAN.finditer(text.upper()):
+        raw = m.group(1).replace(" ", "")
+        # The match may run into a following word; try shorter candidates down to 15 chars.
+        for end in range(len(raw), 14, -1):
+            if stdnum_iban.is_valid(raw[:end]):
+                return raw[:end]
+    return None
+
+
+def find_vat_ids(text: str) -> list[str]:
+    """Valid EU/GB VAT ids in the text (checksums verified), compact form."""
+    found = []
+    for m in _VAT.finditer(text.upper()):
+        raw = re.sub(r"[ .]", "", m.group(1))
+        for end in range(len(raw), 7, -1):
+            candidate = raw[:end]
+            if stdnum_vat.is_valid(candidate):
+                found.append(stdnum_vat.compact(candidate))
+                break
+    return found
+
+
+def is_bic(text: str) -> bool:
+    t = text.strip().upper()
+    return bool(_BIC.match(t)) and bool(stdnum_bic.is_valid(t))
+
+
+_ID_TOKEN = re.compile(r"^[A-Z0-9][A-Z0-9\-/._#]*[A-Z0-9]$|^[0-9]$", re.IGNORECASE)
+
+
+def looks_like_id(text: str) -> bool:
+    """An identifier such as an invoice or order number: one token with at least one digit."""
+    t = text.strip().lstrip("#:").strip()
+    return (
+        0 < len(t) <= 30
+        and " " not in t
+        and any(c.isdigit() for c in t)
+        and bool(_ID_TOKEN.match(t))
+        and parse_date(t) is None
+    )

@@ -1,0 +1,173 @@
+"""Vendor and customer blocks.
+
+The customer is the block under a bill-to style label. The vendor is the block under a
+from/supplier label, or else the most prominent name at the top of the first page that is
+not the title, the customer or a label, or else the company named in the footer. VAT ids,
+e-mails and phones go to the party whose block holds them.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from invoice_extract.fields.context import Context
+from invoice_extract.fields.lexicon import COUNTRY_NAMES, LEGAL_FORMS
+from invoice_extract.fields.lines import Line, Segment
+from invoice_extract.fields.normalise import find_iban, find_vat_ids, normalise
+
+_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+PHONE = re.compile(r"\+?\(?\d[\d ()/.-]{6,}\d")
+EMAIL = _EMAIL
+_SEPARATORS = re.compile(r"\s+[·|•]\s+")
+BLOCK_GAP = 1.9  # line heights between lines of one address block
+ALIGN = 6.0  # points of tolerance for left or right alignment
+
+
+@dataclass
+class Block:
+    segments: list[Segment] = field(default_factory=list)
+    name: Segment | None = None
+    inline_name: str | None = None
+    # Address parts read from one line ('Name · Street 1 · 12345 City'), when there is no block.
+    address: list[str] | None = None
+
+    def contains(self, seg: Segment) -> bool:
+        return any(s is seg for s in self.segments) or seg is self.name
+
+
+def _legal_form(norm: str) -> bool:
+    tokens = f" {norm} "
+    return any(f" {form} " in tokens for form in LEGAL_FORMS)
+
+
+def _block_below(ctx: Context, anchor: Segment, max_lines: int = 8) -> list[Segment]:
+    """Segments aligned with ``anchor`` (left or right edge) in the lines just below it."""
+    lh = ctx.layout.line_height
+    lines = ctx.layout.lines
+    out: list[Segment] = []
+    last_y = anchor.y1
+    for line in lines[anchor.line + 1 :]:
+        if line.page != anchor.page or line.y0 - last_y > BLOCK_GAP * lh or len(out) >= max_lines:
+            break
+        aligned = [
+            s
+            for s in line.segments
+            if abs(s.x0 - anchor.x0) < ALIGN or abs(s.x1 - anchor.x1) < ALIGN
+        ]
+        if not aligned:
+            if any(s.x0 <= anchor.x0 + ALIGN and s.x1 >= anchor.x0 for s in line.segments):
+                break  # something else sits in the column: the block has ended
+            continue
+        seg = aligned[0]
+        if ctx.is_label(seg) and any(
+            h.kind in ("party", "field", "total") for h in ctx.hits_of(seg)
+        ):
+            break
+        out.append(seg)
+        last_y = line.y1
+    return out
+
+
+def customer_block(ctx: Context) -> tuple[Block | None, Segment | None]:
+    """The block under the first bill-to label, and the label itself."""
+    for line in ctx.layout.lines:
+        for seg in line.segments:
+            for hit in ctx.hits_of(seg):
+                if hit.kind == "party" and hit.name == "customer" and hit.score >= 0.9:
+                    below = _block_below(ctx, seg)
+                    block = Block(segments=below)
+                    if hit.rest and len(hit.rest) > 2:
+                        block.inline_name = hit.rest
+                    elif below:
+                        block.name = below[0]
+                        block.segments = below[1:]
+                    return block, seg
+    return None, None
+
+
+def _is_noise(ctx: Context, seg: Segment) -> bool:
+    return ctx.is_label(seg) or not any(c.isalpha() for c in seg.text)
+
+
+def vendor_block(ctx: Context, taken: list[Block], meta: set[int]) -> Block | None:
+    """The issuing party's block (see module doc)."""
+    lines = ctx.layout.lines
+    for line in lines:
+        for seg in line.segments:
+            for hit in ctx.hits_of(seg):
+                if (
+                    hit.kind == "party"
+                    and hit.name == "vendor"
+                    and hit.score >= 0.9
+                    and (hit.rest == "" or len(hit.rest) > 2)
+                ):
+                    below = _block_below(ctx, seg)
+                    if hit.rest:
+                        return Block(segments=below, inline_name=hit.rest)
+                    if below:
+                        return Block(name=below[0], segments=below[1:])
+    first = ctx.layout.by_page.get(1, [])
+    if not first:
+        return None
+    height = ctx.layout.pages[1].height
+    best: tuple[float, Segment] | None = None
+    for line in first:
+        if line.y0 > 0.4 * height:
+            break
+        for seg in line.segments:
+            if id(seg) in meta or any(b.contains(seg) for b in taken) or _is_noise(ctx, seg):
+                continue
+            score = seg.height / ctx.layout.line_height + (2.0 if _legal_form(seg.norm) else 0)
+            score -= line.y0 / height  # higher up is likelier
+            if best is None or score > best[0]:
+                best = (score, seg)
+    if best is not None and (best[0] > 1.6 or _legal_form(best[1].norm)):
+        seg = best[1]
+        parts = _SEPARATORS.split(seg.text)
+        if len(parts) > 1:  # a sender line: 'Name · Street 1 · 12345 City'
+            return Block(inline_name=parts[0], segments=[seg], address=parts[1:])
+        return Block(name=seg, segments=_block_below(ctx, seg))
+    return _footer_vendor(ctx, first)
+
+
+def _footer_vendor(ctx: Context, first: list[Line]) -> Block | None:
+    height = ctx.layout.pages[1].height
+    for line in first:
+        if line.y0 < 0.8 * height:
+            continue
+        for seg in line.segments:
+            if _legal_form(seg.norm) and not _is_noise(ctx, seg):
+                return Block(name=seg, segments=_block_below(ctx, seg, max_lines=3))
+    return None
+
+
+def address_lines(ctx: Context, block: Block) -> list[Segment]:
+    """The block's address lines: not ids, contacts or labels."""
+    out = []
+    for seg in block.segments:
+        if find_vat_ids(seg.text) or _EMAIL.search(seg.text) or find_iban(seg.text):
+            continue
+        if ctx.hits_of(seg) and any(h.kind == "id" for h in ctx.hits_of(seg)):
+            continue
+        out.append(seg)
+    return out
+
+
+def country_of(block_texts: list[str], vat_id: str | None, iban: str | None) -> str | None:
+    names = {n: code for code, ns in COUNTRY_NAMES.items() for n in ns}
+    for text in reversed(block_texts):
+        norm = normalise(text)
+        if norm in names:
+            return names[norm]
+        tail = norm.split()[-1] if norm else ""
+        if tail in names and len(tail) > 3:
+            return names[tail]
+    if vat_id:
+        return "GR" if vat_id[:2] == "EL" else vat_id[:2]
+    if iban:
+        return iban[:2]
+    return None
+
+
+__all__ = ["Block", "address_lines", "country_of", "customer_block", "vendor_block"]

@@ -1,0 +1,256 @@
+"""Line items: find the table header, derive columns from its boxes, read rows.
+
+Rows start where the amount (or quantity and price) columns hold numbers; lines holding only
+description text continue the row above (multi-line descriptions). The table ends at the
+totals block or a wide vertical gap, and continues on the next page, with or without a
+repeated header.
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from invoice_extract.document import Word
+from invoice_extract.fields.context import Context
+from invoice_extract.fields.labels import match_column
+from invoice_extract.fields.lines import Line, Segment
+from invoice_extract.fields.normalise import normalise, parse_amount, parse_quantity, parse_rate
+
+NUMERIC = {"quantity", "unit_price", "amount", "tax_rate"}
+MIN_HEADER_COLUMNS = 3
+ROW_GAP = 1.9  # line heights between a description line and the row it continues
+END_GAP = 4.5  # line heights of empty space that end a table
+
+
+@dataclass
+class Column:
+    name: str
+    x0: float
+    x1: float
+    left: float = float("-inf")
+    right: float = float("inf")
+
+
+@dataclass
+class Row:
+    cells: dict[str, list[Word]] = field(default_factory=dict)
+    last_y: float = 0.0
+    page: int = 1
+
+
+@dataclass
+class Table:
+    columns: list[Column]
+    header_lines: list[int]
+    rows: list[Row]
+    end_line: int | None  # the first line after the table (usually the totals block)
+    closed: bool = False  # a totals block was reached: the table cannot continue
+
+
+def _header_columns(line: Line) -> list[Column] | None:
+    columns: list[Column] = []
+    unmatched = 0
+    for seg in line.segments:
+        found = match_column(seg)
+        if found:
+            columns.append(Column(found[0], seg.x0, seg.x1))
+            continue
+        # Two header cells set close together form one segment ('Units UoM'): try words.
+        parts = [_word_segment(w, seg) for w in seg.words]
+        matched = [(match_column(p), p) for p in parts]
+        if len(parts) > 1 and all(m for m, _ in matched):
+            columns.extend(Column(m[0], p.x0, p.x1) for m, p in matched if m)
+        elif seg.norm:
+            unmatched += 1
+    if unmatched > len(columns) // 2:
+        return None
+    names = [c.name for c in columns]
+    if len(set(names)) < MIN_HEADER_COLUMNS or len(set(names)) != len(names):
+        return None
+    if "amount" not in names and "unit_price" not in names:
+        return None
+    if "description" not in names:
+        return None
+    columns.sort(key=lambda c: c.x0)
+    for a, b in itertools.pairwise(columns):
+        # Text is left-aligned under its header and runs right; numbers are right-aligned
+        # and may reach left of a narrow header. Header text widths say little about column
+        # widths, so the boundary hugs the edge the neighbouring values are aligned to.
+        gap = max(0.0, b.x0 - a.x1)
+        if a.name in NUMERIC:
+            split = a.x1 + (0.25 if b.name in NUMERIC else 0.3) * gap
+        else:
+            split = b.x0 - (min(8.0, 0.2 * gap) if b.name in NUMERIC else 0.2 * gap)
+        a.right = b.left = split
+    return columns
+
+
+def _word_segment(word: Word, seg: Segment) -> Segment:
+    width = (seg.x1 - seg.x0) / max(
+        1e-9, (max(w.x1 for w in seg.words) - min(w.x0 for w in seg.words))
+    )
+    base = min(w.x0 for w in seg.words)
+    return Segment(
+        words=[word],
+        page=seg.page,
+        x0=seg.x0 + (word.x0 - base) * width,
+        y0=seg.y0,
+        x1=seg.x0 + (word.x1 - base) * width,
+        y1=seg.y1,
+        line=seg.line,
+        text=word.text,
+        norm=normalise(word.text),
+    )
+
+
+def _assign(line: Line, columns: list[Column]) -> dict[str, list[Word]]:
+    cells: dict[str, list[Word]] = {}
+    numeric = [c for c in columns if c.name in NUMERIC]
+    for seg in line.segments:
+        aligned = [c for c in numeric if abs(seg.x1 - c.x1) <= 3.0]
+        if aligned and parse_amount(seg.text.rstrip("% ")) is not None:
+            cells.setdefault(aligned[0].name, []).extend(seg.words)
+            continue
+        scale = (seg.x1 - seg.x0) / max(
+            1e-9, max(w.x1 for w in seg.words) - min(w.x0 for w in seg.words)
+        )
+        base = min(w.x0 for w in seg.words)
+        for w in seg.words:
+            cx = seg.x0 + ((w.x0 + w.x1) / 2 - base) * scale
+            for col in columns:
+                if col.left <= cx < col.right:
+                    cells.setdefault(col.name, []).append(w)
+                    break
+    return cells
+
+
+def _text(words: list[Word] | None) -> str:
+    return " ".join(w.text for w in words or [])
+
+
+def _is_row_start(cells: dict[str, list[Word]], ctx: Context) -> bool:
+    amount = parse_amount(_text(cells.get("amount")), ctx.decimal_mark)
+    if amount is not None:
+        return True
+    price = parse_amount(_text(cells.get("unit_price")), ctx.decimal_mark)
+    qty = parse_quantity(_text(cells.get("quantity")), ctx.decimal_mark)
+    return price is not None and qty is not None
+
+
+def _ends_table(line: Line, ctx: Context) -> bool:
+    """A totals label, or a 'continued' note, at the start of the line."""
+    first = line.segments[0]
+    for seg in line.segments[:2]:
+        for hit in ctx.hits_of(seg):
+            if hit.kind == "total" and hit.score >= 0.9 and (seg is first or hit.tokens >= 1):
+                return True
+    return False
+
+
+def find_table(ctx: Context) -> Table | None:
+    """The document's line-item table, followed across pages, or None when there is none."""
+    lines = ctx.layout.lines
+    table: Table | None = None
+    i = 0
+    while i < len(lines) and not (table is not None and table.closed):
+        line = lines[i]
+        columns = _header_columns(line) if len(line.segments) >= 2 else None
+        if columns is not None:
+            if table is None:
+                table = Table(columns=columns, header_lines=[], rows=[], end_line=None)
+            table.columns = columns
+            table.header_lines.append(i)
+            i = _read_rows(ctx, table, i + 1)
+        elif (
+            table is not None
+            and table.rows
+            and line.page > table.rows[-1].page
+            and len(line.segments) >= 2
+            and _is_row_start(_assign(line, table.columns), ctx)
+        ):
+            # A continuation page without a repeated header: same columns as before.
+            i = _read_rows(ctx, table, i)
+        else:
+            i += 1
+    return table
+
+
+def _read_rows(ctx: Context, table: Table, start: int) -> int:
+    """Read rows from line ``start`` on its page; return the index of the line after.
+
+    A totals label closes the table; a wide gap (a footer, notes) only ends this page's part,
+    so the table may go on under the next page's header."""
+    lines = ctx.layout.lines
+    lh = ctx.layout.line_height
+    if start >= len(lines):
+        return start
+    page = lines[start].page
+    last_y: float | None = None
+    i = start
+    while i < len(lines) and lines[i].page == page:
+        line = lines[i]
+        if _ends_table(line, ctx):
+            table.end_line = i
+            table.closed = True
+            return i
+        if last_y is not None and line.y0 - last_y > END_GAP * lh:
+            table.end_line = i
+            return _next_page(lines, i)
+        cells = _assign(line, table.columns)
+        if _is_row_start(cells, ctx):
+            table.rows.append(Row(cells=cells, last_y=line.y1, page=page))
+            last_y = line.y1
+        elif (
+            table.rows
+            and table.rows[-1].page == page
+            and last_y is not None
+            and set(cells) <= {"description", "product_code"}
+            and "description" in cells
+            and line.y0 - last_y < ROW_GAP * lh
+        ):
+            row = table.rows[-1]
+            row.cells.setdefault("description", []).extend(cells["description"])
+            row.last_y = last_y = line.y1
+        elif (
+            table.rows
+            and last_y is not None
+            and line.y0 - last_y > ROW_GAP * lh
+            and not (set(cells) & NUMERIC)
+        ):
+            # Text well below the last row that fits no row: this page's part has ended.
+            table.end_line = i
+            return _next_page(lines, i)
+        i += 1
+    return i
+
+
+def _next_page(lines: list[Line], i: int) -> int:
+    page = lines[i].page
+    while i < len(lines) and lines[i].page == page:
+        i += 1
+    return i
+
+
+def cell_value(row: Row, name: str, ctx: Context) -> tuple[object, list[Word]] | None:
+    words = row.cells.get(name)
+    if not words:
+        return None
+    text = _text(words)
+    value: object
+    if name in ("unit_price", "amount"):
+        value = parse_amount(text, ctx.decimal_mark)
+    elif name == "quantity":
+        value = parse_quantity(text, ctx.decimal_mark)
+    elif name == "tax_rate":
+        value = parse_rate(text if "%" in text else f"{text}%")
+        if value is None:
+            value = parse_amount(text.rstrip("% "), ctx.decimal_mark)
+    else:
+        value = text
+    if value is None:
+        return None
+    if isinstance(value, Decimal) and name == "tax_rate" and value == value.to_integral():
+        value = value.quantize(Decimal(1))
+    return value, words

@@ -1,0 +1,130 @@
+"""Wires the stages: ingest -> fields -> validate, one document at a time.
+
+``Pipeline`` holds the configuration (and, with the image path, the models, loaded once per
+Pipeline). ``extract_many`` never stops a batch: each result is an Invoice or a typed error.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Iterable, Iterator
+from concurrent.futures import ProcessPoolExecutor
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+
+from invoice_extract.config import PipelineConfig
+from invoice_extract.errors import InvoiceExtractError, OcrRequired, ProcessingError
+from invoice_extract.fields import map_fields
+from invoice_extract.ingest import Source, load_document
+from invoice_extract.schema import Invoice, PageInfo, RunInfo
+from invoice_extract.schema import Source as SourceInfo
+from invoice_extract.validate import validate
+
+Result = Invoice | InvoiceExtractError
+
+
+def _version() -> str:
+    try:
+        return version("invoice-extract")
+    except PackageNotFoundError:  # running from a source tree
+        return "0+unknown"
+
+
+class Pipeline:
+    """Extract invoices with one configuration. Safe to reuse across many documents."""
+
+    def __init__(self, config: PipelineConfig | None = None) -> None:
+        self.config = config or PipelineConfig()
+
+    def extract(self, source: Source) -> Invoice:
+        """One document to an Invoice; raises an ``InvoiceExtractError`` subclass."""
+        timings: dict[str, float] = {}
+        t0 = time.perf_counter()
+        doc = load_document(source, self.config.limits, self.config.password)
+        timings["ingest"] = time.perf_counter() - t0
+        if not any(p.text_source != "none" for p in doc.pages):
+            raise OcrRequired(
+                doc.name,
+                "no page has a usable text layer (a scan or an image); OCR is needed to read it",
+            )
+        t1 = time.perf_counter()
+        invoice = map_fields(doc, self.config)
+        timings["fields"] = time.perf_counter() - t1
+        t2 = time.perf_counter()
+        checks = validate(invoice)
+        timings["validate"] = time.perf_counter() - t2
+        timings["total"] = time.perf_counter() - t0
+        warnings = list(doc.warnings) + [w for p in doc.pages for w in p.warnings]
+        invoice.source = SourceInfo(
+            file_name=doc.name,
+            sha256=doc.sha256,
+            page_count=len(doc.pages),
+            media_type=doc.media_type,
+        )
+        invoice.run = RunInfo(
+            version=_version(),
+            pages=[
+                PageInfo(
+                    page=p.number,
+                    text_source=p.text_source,
+                    words=len(p.words),
+                    warnings=p.warnings,
+                )
+                for p in doc.pages
+            ],
+            warnings=warnings,
+            checks=checks,
+            timings={k: round(v, 6) for k, v in timings.items()},
+        )
+        return invoice
+
+    def try_extract(self, source: Source) -> Result:
+        """Like ``extract`` but returns the error instead of raising it."""
+        try:
+            return self.extract(source)
+        except InvoiceExtractError as exc:
+            return exc
+        except Exception as exc:
+            name = os.fspath(source) if isinstance(source, str | os.PathLike) else "<stream>"
+            return ProcessingError(name, f"{type(exc).__name__}: {exc}")
+
+    def extract_many(self, sources: Iterable[Source], workers: int = 1) -> Iterator[Result]:
+        """Results in input order, each an Invoice or a typed error; never stops early."""
+        if workers <= 1:
+            for source in sources:
+                yield self.try_extract(source)
+            return
+        with ProcessPoolExecutor(max_workers=workers) as pool:
+            yield from pool.map(_worker_extract, [(self.config, s) for s in sources], chunksize=4)
+
+
+def _worker_extract(args: tuple[PipelineConfig, Source]) -> Result:
+    config, source = args
+    return Pipeline(config).try_extract(source)
+
+
+def extract(source: Source, config: PipelineConfig | None = None) -> Invoice:
+    """Extract one invoice from a path, bytes or a binary file."""
+    return Pipeline(config).extract(source)
+
+
+def expand_paths(inputs: Iterable[str]) -> list[str]:
+    """Files, folders (recursive) and globs to a sorted, de-duplicated list of file paths.
+    Paths that match nothing are kept, so they are reported as not found."""
+    import glob
+
+    out: list[str] = []
+    for item in inputs:
+        path = Path(item)
+        if path.is_dir():
+            out.extend(
+                str(p)
+                for p in sorted(path.rglob("*"))
+                if p.is_file() and not p.name.startswith(".") and p.suffix.lower() != ".json"
+            )
+        elif any(c in item for c in "*?[") and not path.exists():
+            out.extend(sorted(p for p in glob.glob(item, recursive=True) if Path(p).is_file()))
+        else:
+            out.append(item)
+    return list(dict.fromkeys(out))

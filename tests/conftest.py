@@ -1,0 +1,49 @@
+"""Shared fixtures: the committed sample invoices and builders for bad inputs."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import pytest
+from reportlab.lib.pagesizes import A4
+from reportlab.lib.pdfencrypt import StandardEncryption
+from reportlab.pdfgen.canvas import Canvas
+
+ROOT = Path(__file__).resolve().parent.parent
+DIGITAL = ROOT / "fixtures" / "digital"
+
+
+@pytest.fixture(scope="session")
+def digital_pdfs() -> list[Path]:
+    pdfs = sorted(DIGITAL.glob("*.pdf"))
+    assert pdfs, "run `make fixtures`"
+    return pdfs
+
+
+def make_pdf(lines: list[str], pages: int = 1, encrypt: StandardEncryption | None = None) -> bytes:
+    """A small real PDF with the given text lines on each page."""
+    buf = io.BytesIO()
+    c = Canvas(buf, pagesize=A4, encrypt=encrypt)
+    for _ in range(pages):
+        y = 780.0
+        for line in lines:
+            c.drawString(60, y, line)
+            y -= 16
+        c.showPage()
+    c.save()
+    return buf.getvalue()
+
+
+LETTER = [
+    "Dear Anna,",
+    "thank you for the lovely weekend in the mountains. The weather was",
+    "wonderful and the food even better. We should do it again next year,",
+    "perhaps in autumn when the leaves turn.",
+    "Warm regards, Paul",
+]
+
+
+@pytest.fixture
+def letter_pdf() -> bytes:
+    return make_pdf(LETTER)

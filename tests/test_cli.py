@@ -1,0 +1,66 @@
+"""The command line, run as a user runs it: in a subprocess."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+
+from .conftest import DIGITAL, ROOT
+
+CLI = [sys.executable, "-m", "invoice_extract.cli"]
+
+
+def run(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([*CLI, *args], capture_output=True, text=True, cwd=cwd, timeout=120)
+
+
+def test_extract_folder_glob_and_failures(tmp_path: Path) -> None:
+    bad = tmp_path / "in" / "broken.pdf"
+    bad.parent.mkdir()
+    bad.write_bytes(b"%PDF-1.4\nnot really")
+    out = tmp_path / "out"
+    proc = run(
+        "extract",
+        str(bad.parent),
+        str(DIGITAL / "inv-00[12].pdf"),
+        "-o",
+        str(out),
+        "--quiet",
+        "--db",
+        f"sqlite:///{tmp_path / 'x.db'}",
+    )
+    assert proc.returncode == 1, proc.stderr  # one document failed...
+    invoices = pd.read_csv(out / "invoices.csv")
+    assert len(invoices) == 2  # ...and the others were still written
+    errors = pd.read_csv(out / "errors.csv")
+    assert list(errors["error_type"]) == ["UnreadableDocument"]
+    assert (tmp_path / "x.db").exists()
+
+
+def test_extract_all_good_exits_zero(tmp_path: Path) -> None:
+    proc = run("extract", str(DIGITAL / "inv-002.pdf"), "-o", str(tmp_path), "--workers", "2")
+    assert proc.returncode == 0, proc.stderr
+    assert "1 extracted, 0 failed" in proc.stderr
+
+
+def test_usage_errors_exit_two(tmp_path: Path) -> None:
+    assert run("extract", str(DIGITAL / "inv-002.pdf")).returncode == 2  # no -o
+    assert run("frobnicate").returncode == 2
+    assert run("extract", "-o", str(tmp_path)).returncode == 2  # no paths
+
+
+def test_show_prints_fields_and_checks() -> None:
+    proc = run("show", str(DIGITAL / "inv-002.pdf"))
+    assert proc.returncode == 0, proc.stderr
+    assert "invoice_number" in proc.stdout and "F2024-486" in proc.stdout
+    assert "subtotal_plus_tax" in proc.stdout
+
+
+def test_schema_command_writes_the_schema(tmp_path: Path) -> None:
+    target = tmp_path / "s.json"
+    proc = run("schema", "--out", str(target))
+    assert proc.returncode == 0
+    assert target.read_text() == (ROOT / "schemas" / "invoice.schema.json").read_text()
