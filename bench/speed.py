@@ -88,8 +88,10 @@ def main(argv: list[str] | None = None) -> int:
     p_med, l_med = statistics.median(pdfium_t), statistics.median(plumber)
     print(f"\ningest pypdfium2 {p_med * 1000:7.1f} ms/page")
     print(f"ingest pdfplumber{l_med * 1000:7.1f} ms/page  ({l_med / p_med:.1f}x slower)")
-    print(f"same characters on {same_chars}/{len(pdfs)} documents; "
-          f"median word agreement {statistics.median(overlap):.1%}")
+    print(
+        f"same characters on {same_chars}/{len(pdfs)} documents; "
+        f"median word agreement {statistics.median(overlap):.1%}"
+    )
     if args.batch:
         start = _rss_mb()
         marks = []
@@ -98,9 +100,11 @@ def main(argv: list[str] | None = None) -> int:
             if (i + 1) % max(1, args.batch // 4) == 0:
                 marks.append((i + 1, _rss_mb()))
         peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-        print(f"\nmemory over {args.batch} documents: start {start:.0f} MB, "
-              + ", ".join(f"after {n}: {m:.0f} MB" for n, m in marks)
-              + f" (peak {peak:.0f} MB)")
+        print(
+            f"\nmemory over {args.batch} documents: start {start:.0f} MB, "
+            + ", ".join(f"after {n}: {m:.0f} MB" for n, m in marks)
+            + f" (peak {peak:.0f} MB)"
+        )
     return 0
 
 

@@ -51,7 +51,6 @@ class Context:
         return any(h.tokens == n and h.score >= 0.9 for h in self.hits_of(seg))
 
 
-
 def _language(layout: TextLayout) -> str | None:
     tokens = Counter(t for line in layout.lines for s in line.segments for t in s.norm.split())
     scores = {
