@@ -40,6 +40,7 @@ HEADER_FIELDS = [
     "vendor.country_code",
     "vendor.email",
     "vendor.phone",
+    "vendor.registration_number",
     "customer.name",
     "customer.address",
     "customer.vat_id",

@@ -34,6 +34,7 @@ from invoice_extract.fields.parties import (
     EMAIL,
     PHONE,
     Block,
+    Taken,
     address_lines,
     country_of,
     customer_block,
@@ -358,28 +359,29 @@ def _bic_in_text(lines: list[Any]) -> tuple[str, list[Word]] | None:
 
 
 def _document_type(ctx: Context, inv: Invoice) -> None:
+    """A credit note when page 1 carries a credit-note title, or a number label that starts
+    with one ('Credit Note No.'); an invoice otherwise."""
+    invoice_title: Segment | None = None
     for line in ctx.layout.by_page.get(1, []):
         for seg in line.segments:
             n = len(seg.norm.split())
-            for hit in ctx.hits_of(seg):
-                whole = hit.kind == "title" and hit.tokens == n
-                numbered = (
-                    hit.kind == "field"
-                    and hit.name == "invoice_number"
-                    and any(
-                        h.kind == "title" and h.name == "credit_note" and h.tokens >= 1
-                        for h in ctx.hits_of(seg)
-                    )
-                )
-                if (whole or numbered) and hit.score >= 0.9:
-                    kind = "credit_note" if (hit.name == "credit_note" or numbered) else "invoice"
+            for hit in ctx.all_hits_of(seg):
+                if hit.kind != "title" or hit.score < 0.9:
+                    continue
+                numbered = any(h.name == "invoice_number" for h in ctx.hits_of(seg))
+                if hit.name == "credit_note" and (hit.tokens == n or numbered):
                     inv.document_type = DocumentTypeField(
-                        value=kind, confidence=0.95, evidence=ctx.layout.evidence(seg.words)
+                        value="credit_note",
+                        confidence=0.95,
+                        evidence=ctx.layout.evidence(seg.words),
                     )
-                    if kind == "credit_note":
-                        return
-    if inv.document_type is None:
-        inv.document_type = DocumentTypeField(value="invoice", confidence=0.6)
+                    return
+                if hit.tokens == n and invoice_title is None:
+                    invoice_title = seg
+    evidence = ctx.layout.evidence(invoice_title.words) if invoice_title else []
+    inv.document_type = DocumentTypeField(
+        value="invoice", confidence=0.95 if invoice_title else 0.6, evidence=evidence
+    )
 
 
 def _sign_for_credit_note(inv: Invoice) -> None:
@@ -456,8 +458,9 @@ def map_fields(document: Document, config: PipelineConfig) -> Invoice:
     if not _looks_like_invoice(chosen, table, entries, inv):
         raise NotAnInvoice(document.name, "no invoice number, date, line items or totals found")
     # Parties and identifiers.
-    cust, _ = customer_block(ctx)
-    vend = vendor_block(ctx, [cust] if cust else [], meta)
+    taken = Taken(frozenset(table.lines if table else ()), frozenset(meta))
+    cust, _ = customer_block(ctx, taken)
+    vend = vendor_block(ctx, cust, taken)
     vats: list[tuple[str, list[Word], Segment]] = []
     iban: tuple[str, list[Word]] | None = None
     bic: tuple[str, list[Word]] | None = None

@@ -43,6 +43,16 @@ class Context:
     countries: list[str] = field(default_factory=list)
 
     def hits_of(self, seg: Segment) -> list[LabelHit]:
+        """The segment's best reading: the hits tied with the best (score, length).
+        'Invoice no' is an invoice-number label, not also a fuzzy 'invoice to'."""
+        hits = self.hits.get(id(seg), [])
+        if not hits:
+            return hits
+        best = (hits[0].score, hits[0].tokens)
+        return [h for h in hits if (h.score, h.tokens) == best]
+
+    def all_hits_of(self, seg: Segment) -> list[LabelHit]:
+        """Every label the segment starts with, best first."""
         return self.hits.get(id(seg), [])
 
     def is_label(self, seg: Segment) -> bool:

@@ -127,8 +127,9 @@ def match_label(segment: Segment) -> list[LabelHit]:
     return sorted(hits.values(), key=lambda h: (-h.score, -h.tokens))
 
 
-def match_column(segment: Segment) -> tuple[str, float] | None:
-    """The line-item column a header cell names ('Unit Price' -> 'unit_price'), if any."""
+def match_column(segment: Segment, by_leading_words: bool = True) -> tuple[str, float] | None:
+    """The line-item column a header cell names ('Unit Price' -> 'unit_price'), if any.
+    With ``by_leading_words``, 'Amount (EUR)' is named by its first words."""
     table = _column_table()
     norm = segment.norm
     if norm in table:
@@ -140,6 +141,8 @@ def match_column(segment: Segment) -> tuple[str, float] | None:
     found = process.extractOne(norm, list(table), scorer=fuzz.ratio, score_cutoff=FUZZY_CUTOFF)
     if found is not None:
         return table[found[0]], found[1] / 100.0
+    if not by_leading_words:
+        return None
     # 'Amount (EUR)', 'Price excl. VAT': the header's first words name the column.
     tokens = norm.split()
     for n in range(len(tokens) - 1, 0, -1):

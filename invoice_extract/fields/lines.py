@@ -121,19 +121,17 @@ def build_layout(pages: list[Page]) -> TextLayout:
         for w in sorted(page.words, key=lambda w: (w.y0 + w.y1) / 2):
             cy = (w.y0 + w.y1) / 2
             h = w.y1 - w.y0
-            # Join the most recent line whose band holds this word's centre.
-            placed = False
+            # Join a recent line whose centre is within half the smaller height of this
+            # word's centre, unless the word overlaps one of its words horizontally: stacked
+            # words (an address set in small type beside a tall line) are separate lines.
             for k in range(len(rows) - 1, max(-1, len(rows) - 4), -1):
                 top, bottom = bands[k]
-                band_h = bottom - top
-                if top - 0.1 * band_h <= cy <= bottom + 0.1 * band_h and h < 2.5 * band_h:
+                if abs(cy - (top + bottom) / 2) <= 0.5 * min(h, bottom - top) and not any(
+                    o.x0 < w.x1 and w.x0 < o.x1 for o in rows[k]
+                ):
                     rows[k].append(w)
-                    bands[k] = (
-                        (min(top, w.y0), max(bottom, w.y1)) if h < 1.5 * band_h else (top, bottom)
-                    )
-                    placed = True
                     break
-            if not placed:
+            else:
                 rows.append([w])
                 bands.append((w.y0, w.y1))
         page_lines: list[Line] = []

@@ -218,7 +218,6 @@ def date_order_evidence(text: str) -> DateOrder | None:
 
 # --- identifiers ---------------------------------------------------------------------------
 _IBAN = re.compile(r"\b([A-Z]{2}\d{2}(?: ?[A-Z0-9]){10,30})")
-_VAT = re.compile(r"\b((?:ATU|[A-Z]{2})[ .]?[0-9A-Z][0-9A-Z .]{6,14}[0-9A-Z])\b")
 _BIC = re.compile(r"^[A-Z]{4}[A-Z]{2}[A-Z0-9]{2}(?:[A-Z0-9]{3})?$")
 
 
@@ -234,15 +233,26 @@ def find_iban(text: str) -> str | None:
 
 
 def find_vat_ids(text: str) -> list[str]:
-    """Valid EU/GB VAT ids in the text (checksums verified), compact form."""
-    found = []
-    for m in _VAT.finditer(text.upper()):
-        raw = re.sub(r"[ .]", "", m.group(1))
-        for end in range(len(raw), 7, -1):
-            candidate = raw[:end]
-            if stdnum_vat.is_valid(candidate):
+    """Valid EU/GB VAT ids in the text (checksums verified), compact form.
+
+    Tries every run of up to four tokens, so ids split by spaces ('DE 136 695 976') and ids
+    right after a label without punctuation ('P.IVA IT01234567890') are both found."""
+    tokens = [t for t in re.split(r"[\s:;,()/]+", text.upper()) if t]
+    found: list[str] = []
+    i = 0
+    while i < len(tokens):
+        for j in range(min(len(tokens), i + 4), i, -1):
+            candidate = "".join(tokens[i:j]).replace(".", "").replace("-", "")
+            if (
+                8 <= len(candidate) <= 16
+                and candidate[:2].isalpha()
+                and sum(c.isdigit() for c in candidate) >= 6
+                and stdnum_vat.is_valid(candidate)
+            ):
                 found.append(stdnum_vat.compact(candidate))
+                i = j - 1
                 break
+        i += 1
     return found
 
 

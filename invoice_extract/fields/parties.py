@@ -36,19 +36,36 @@ class Block:
         return any(s is seg for s in self.segments) or seg is self.name
 
 
-def _legal_form(norm: str) -> bool:
-    tokens = f" {norm} "
-    return any(f" {form} " in tokens for form in LEGAL_FORMS)
+_LEGAL_FORM_TAILS = tuple(f" {form}" for form in LEGAL_FORMS)
 
 
-def _block_below(ctx: Context, anchor: Segment, max_lines: int = 8) -> list[Segment]:
+def has_legal_form(text: str) -> bool:
+    """The text ends in a company legal form ('Nordwind Logistik GmbH', 'Harbor V.O.F.')."""
+    compact = normalise(re.sub(r"[.,]", "", text)) if text else ""
+    return f" {compact}".endswith(_LEGAL_FORM_TAILS) and len(compact.split()) >= 2
+
+
+@dataclass(frozen=True)
+class Taken:
+    """What other stages already own: table lines and metadata labels/values (segment ids)."""
+
+    lines: frozenset[int] = frozenset()
+    segments: frozenset[int] = frozenset()
+
+
+def _block_below(ctx: Context, anchor: Segment, taken: Taken, max_lines: int = 8) -> list[Segment]:
     """Segments aligned with ``anchor`` (left or right edge) in the lines just below it."""
     lh = ctx.layout.line_height
     lines = ctx.layout.lines
     out: list[Segment] = []
     last_y = anchor.y1
     for line in lines[anchor.line + 1 :]:
-        if line.page != anchor.page or line.y0 - last_y > BLOCK_GAP * lh or len(out) >= max_lines:
+        if (
+            line.page != anchor.page
+            or line.y0 - last_y > BLOCK_GAP * lh
+            or len(out) >= max_lines
+            or line.index in taken.lines
+        ):
             break
         aligned = [
             s
@@ -60,6 +77,8 @@ def _block_below(ctx: Context, anchor: Segment, max_lines: int = 8) -> list[Segm
                 break  # something else sits in the column: the block has ended
             continue
         seg = aligned[0]
+        if id(seg) in taken.segments:
+            break
         if ctx.is_label(seg) and any(
             h.kind in ("party", "field", "total") for h in ctx.hits_of(seg)
         ):
@@ -69,13 +88,13 @@ def _block_below(ctx: Context, anchor: Segment, max_lines: int = 8) -> list[Segm
     return out
 
 
-def customer_block(ctx: Context) -> tuple[Block | None, Segment | None]:
+def customer_block(ctx: Context, taken: Taken) -> tuple[Block | None, Segment | None]:
     """The block under the first bill-to label, and the label itself."""
     for line in ctx.layout.lines:
         for seg in line.segments:
             for hit in ctx.hits_of(seg):
                 if hit.kind == "party" and hit.name == "customer" and hit.score >= 0.9:
-                    below = _block_below(ctx, seg)
+                    below = _block_below(ctx, seg, taken)
                     block = Block(segments=below)
                     if hit.rest and len(hit.rest) > 2:
                         block.inline_name = hit.rest
@@ -87,10 +106,16 @@ def customer_block(ctx: Context) -> tuple[Block | None, Segment | None]:
 
 
 def _is_noise(ctx: Context, seg: Segment) -> bool:
-    return ctx.is_label(seg) or not any(c.isalpha() for c in seg.text)
+    """Not a party name: a label (or a line led by one), contact details, no letters."""
+    if not any(c.isalpha() for c in seg.text) or _EMAIL.search(seg.text):
+        return True
+    return any(
+        h.score >= 0.9 and h.kind in ("field", "total", "party", "id", "title")
+        for h in ctx.hits_of(seg)
+    )
 
 
-def vendor_block(ctx: Context, taken: list[Block], meta: set[int]) -> Block | None:
+def vendor_block(ctx: Context, customer: Block | None, taken: Taken) -> Block | None:
     """The issuing party's block (see module doc)."""
     lines = ctx.layout.lines
     for line in lines:
@@ -102,7 +127,7 @@ def vendor_block(ctx: Context, taken: list[Block], meta: set[int]) -> Block | No
                     and hit.score >= 0.9
                     and (hit.rest == "" or len(hit.rest) > 2)
                 ):
-                    below = _block_below(ctx, seg)
+                    below = _block_below(ctx, seg, taken)
                     if hit.rest:
                         return Block(segments=below, inline_name=hit.rest)
                     if below:
@@ -116,29 +141,34 @@ def vendor_block(ctx: Context, taken: list[Block], meta: set[int]) -> Block | No
         if line.y0 > 0.4 * height:
             break
         for seg in line.segments:
-            if id(seg) in meta or any(b.contains(seg) for b in taken) or _is_noise(ctx, seg):
+            if (
+                id(seg) in taken.segments
+                or line.index in taken.lines
+                or (customer is not None and customer.contains(seg))
+                or _is_noise(ctx, seg)
+            ):
                 continue
-            score = seg.height / ctx.layout.line_height + (2.0 if _legal_form(seg.norm) else 0)
+            score = seg.height / ctx.layout.line_height + (2.0 if has_legal_form(seg.text) else 0)
             score -= line.y0 / height  # higher up is likelier
             if best is None or score > best[0]:
                 best = (score, seg)
-    if best is not None and (best[0] > 1.6 or _legal_form(best[1].norm)):
+    if best is not None and (best[0] > 1.6 or has_legal_form(best[1].text)):
         seg = best[1]
         parts = _SEPARATORS.split(seg.text)
         if len(parts) > 1:  # a sender line: 'Name · Street 1 · 12345 City'
             return Block(inline_name=parts[0], segments=[seg], address=parts[1:])
-        return Block(name=seg, segments=_block_below(ctx, seg))
-    return _footer_vendor(ctx, first)
+        return Block(name=seg, segments=_block_below(ctx, seg, taken))
+    return _footer_vendor(ctx, first, taken)
 
 
-def _footer_vendor(ctx: Context, first: list[Line]) -> Block | None:
+def _footer_vendor(ctx: Context, first: list[Line], taken: Taken) -> Block | None:
     height = ctx.layout.pages[1].height
     for line in first:
         if line.y0 < 0.8 * height:
             continue
         for seg in line.segments:
-            if _legal_form(seg.norm) and not _is_noise(ctx, seg):
-                return Block(name=seg, segments=_block_below(ctx, seg, max_lines=3))
+            if has_legal_form(seg.text) and not _is_noise(ctx, seg):
+                return Block(name=seg, segments=_block_below(ctx, seg, taken, max_lines=3))
     return None
 
 
@@ -170,4 +200,12 @@ def country_of(block_texts: list[str], vat_id: str | None, iban: str | None) -> 
     return None
 
 
-__all__ = ["Block", "address_lines", "country_of", "customer_block", "vendor_block"]
+__all__ = [
+    "Block",
+    "Taken",
+    "address_lines",
+    "country_of",
+    "customer_block",
+    "has_legal_form",
+    "vendor_block",
+]

@@ -38,6 +38,7 @@ class Row:
     cells: dict[str, list[Word]] = field(default_factory=dict)
     last_y: float = 0.0
     page: int = 1
+    lines: list[int] = field(default_factory=list)
 
 
 @dataclass
@@ -48,20 +49,51 @@ class Table:
     end_line: int | None  # the first line after the table (usually the totals block)
     closed: bool = False  # a totals block was reached: the table cannot continue
 
+    @property
+    def lines(self) -> set[int]:
+        """Indices of the header and row lines."""
+        return set(self.header_lines) | {i for row in self.rows for i in row.lines}
 
-def _header_columns(line: Line) -> list[Column] | None:
+
+def _split_header_cell(seg: Segment, width: float) -> list[Column] | None:
+    """Header cells set close together form one segment ('E-Preis MwSt. %'): the best
+    partition of its words into consecutive groups that each name a column, or None."""
+    words = seg.words
+    n = len(words)
+    # best[i]: (columns, total score) for words[:i] fully covered by matched groups
+    best: list[tuple[list[Column], float] | None] = [([], 0.0)] + [None] * n
+    for i in range(n):
+        if best[i] is None:
+            continue
+        for j in range(i + 1, min(n, i + 4) + 1):
+            part = _words_segment(words[i:j], seg, width)
+            found = match_column(part, by_leading_words=False)
+            if found is None:
+                continue
+            cols, total = best[i]  # type: ignore[misc]
+            candidate = ([*cols, Column(found[0], part.x0, part.x1)], total + found[1])
+            current = best[j]
+            # Prefer fewer, longer cells at equal score: 'Unit Price' over 'Unit' + 'Price'.
+            if current is None or (candidate[1] / len(candidate[0]), -len(candidate[0])) > (
+                current[1] / len(current[0]),
+                -len(current[0]),
+            ):
+                best[j] = candidate
+    return best[n][0] if best[n] is not None else None
+
+
+def _header_columns(line: Line, width: float) -> list[Column] | None:
     columns: list[Column] = []
     unmatched = 0
     for seg in line.segments:
-        found = match_column(seg)
+        found = match_column(seg, by_leading_words=False)
+        split = _split_header_cell(seg, width) if not found and len(seg.words) > 1 else None
+        if split:
+            columns.extend(split)
+            continue
+        found = found or match_column(seg)
         if found:
             columns.append(Column(found[0], seg.x0, seg.x1))
-            continue
-        # Two header cells set close together form one segment ('Units UoM'): try words.
-        parts = [_word_segment(w, seg) for w in seg.words]
-        matched = [(match_column(p), p) for p in parts]
-        if len(parts) > 1 and all(m for m, _ in matched):
-            columns.extend(Column(m[0], p.x0, p.x1) for m, p in matched if m)
         elif seg.norm:
             unmatched += 1
     if unmatched > len(columns) // 2:
@@ -87,25 +119,27 @@ def _header_columns(line: Line) -> list[Column] | None:
     return columns
 
 
-def _word_segment(word: Word, seg: Segment) -> Segment:
-    width = (seg.x1 - seg.x0) / max(
-        1e-9, (max(w.x1 for w in seg.words) - min(w.x0 for w in seg.words))
-    )
-    base = min(w.x0 for w in seg.words)
+def _words_segment(words: list[Word], seg: Segment, width: float) -> Segment:
+    """A sub-segment of ``seg`` made of some of its words."""
+    text = " ".join(w.text for w in words)
     return Segment(
-        words=[word],
+        words=list(words),
         page=seg.page,
-        x0=seg.x0 + (word.x0 - base) * width,
+        x0=words[0].x0 * width,
         y0=seg.y0,
-        x1=seg.x0 + (word.x1 - base) * width,
+        x1=max(w.x1 for w in words) * width,
         y1=seg.y1,
         line=seg.line,
-        text=word.text,
-        norm=normalise(word.text),
+        text=text,
+        norm=normalise(text),
     )
 
 
-def _assign(line: Line, columns: list[Column]) -> dict[str, list[Word]]:
+def _assign(line: Line, columns: list[Column], width: float) -> dict[str, list[Word]]:
+    """The line's words by column. A number right-aligned under a numeric header goes to
+    that column whole; other words go by their centre. A numeric column takes only words
+    of segments that overlap its header, so values under a header we do not know (an
+    extra column) are left out rather than run into a neighbour's cell."""
     cells: dict[str, list[Word]] = {}
     numeric = [c for c in columns if c.name in NUMERIC]
     for seg in line.segments:
@@ -113,16 +147,14 @@ def _assign(line: Line, columns: list[Column]) -> dict[str, list[Word]]:
         if aligned and parse_amount(seg.text.rstrip("% ")) is not None:
             cells.setdefault(aligned[0].name, []).extend(seg.words)
             continue
-        scale = (seg.x1 - seg.x0) / max(
-            1e-9, max(w.x1 for w in seg.words) - min(w.x0 for w in seg.words)
-        )
-        base = min(w.x0 for w in seg.words)
         for w in seg.words:
-            cx = seg.x0 + ((w.x0 + w.x1) / 2 - base) * scale
-            for col in columns:
-                if col.left <= cx < col.right:
-                    cells.setdefault(col.name, []).append(w)
-                    break
+            cx = (w.x0 + w.x1) / 2 * width
+            col = next((c for c in columns if c.left <= cx < c.right), None)
+            if col is None or (
+                col.name in NUMERIC and not (seg.x0 < col.x1 + 2 and seg.x1 > col.x0 - 2)
+            ):
+                continue
+            cells.setdefault(col.name, []).append(w)
     return cells
 
 
@@ -156,7 +188,8 @@ def find_table(ctx: Context) -> Table | None:
     i = 0
     while i < len(lines) and not (table is not None and table.closed):
         line = lines[i]
-        columns = _header_columns(line) if len(line.segments) >= 2 else None
+        width = ctx.layout.pages[line.page].width
+        columns = _header_columns(line, width) if len(line.segments) >= 2 else None
         if columns is not None:
             if table is None:
                 table = Table(columns=columns, header_lines=[], rows=[], end_line=None)
@@ -168,7 +201,7 @@ def find_table(ctx: Context) -> Table | None:
             and table.rows
             and line.page > table.rows[-1].page
             and len(line.segments) >= 2
-            and _is_row_start(_assign(line, table.columns), ctx)
+            and _is_row_start(_assign(line, table.columns, width), ctx)
         ):
             # A continuation page without a repeated header: same columns as before.
             i = _read_rows(ctx, table, i)
@@ -198,9 +231,9 @@ def _read_rows(ctx: Context, table: Table, start: int) -> int:
         if last_y is not None and line.y0 - last_y > END_GAP * lh:
             table.end_line = i
             return _next_page(lines, i)
-        cells = _assign(line, table.columns)
+        cells = _assign(line, table.columns, ctx.layout.pages[page].width)
         if _is_row_start(cells, ctx):
-            table.rows.append(Row(cells=cells, last_y=line.y1, page=page))
+            table.rows.append(Row(cells=cells, last_y=line.y1, page=page, lines=[i]))
             last_y = line.y1
         elif (
             table.rows
@@ -212,6 +245,7 @@ def _read_rows(ctx: Context, table: Table, start: int) -> int:
         ):
             row = table.rows[-1]
             row.cells.setdefault("description", []).extend(cells["description"])
+            row.lines.append(i)
             row.last_y = last_y = line.y1
         elif (
             table.rows
