@@ -60,26 +60,26 @@ def _split_header_cell(seg: Segment, width: float) -> list[Column] | None:
     partition of its words into consecutive groups that each name a column, or None."""
     words = seg.words
     n = len(words)
-    # best[i]: (columns, total score) for words[:i] fully covered by matched groups
-    best: list[tuple[list[Column], float] | None] = [([], 0.0)] + [None] * n
+    # best[i]: the columns covering words[:i] completely, with their summed scores.
+    best: dict[int, tuple[list[Column], float]] = {0: ([], 0.0)}
+
+    def quality(entry: tuple[list[Column], float]) -> tuple[float, int]:
+        # Mean score first; then fewer, longer cells ('Unit Price' over 'Unit' + 'Price').
+        return entry[1] / len(entry[0]), -len(entry[0])
+
     for i in range(n):
-        if best[i] is None:
+        if i not in best:
             continue
+        cols, total = best[i]
         for j in range(i + 1, min(n, i + 4) + 1):
             part = _words_segment(words[i:j], seg, width)
             found = match_column(part, by_leading_words=False)
             if found is None:
                 continue
-            cols, total = best[i]  # type: ignore[misc]
             candidate = ([*cols, Column(found[0], part.x0, part.x1)], total + found[1])
-            current = best[j]
-            # Prefer fewer, longer cells at equal score: 'Unit Price' over 'Unit' + 'Price'.
-            if current is None or (candidate[1] / len(candidate[0]), -len(candidate[0])) > (
-                current[1] / len(current[0]),
-                -len(current[0]),
-            ):
+            if j not in best or quality(candidate) > quality(best[j]):
                 best[j] = candidate
-    return best[n][0] if best[n] is not None else None
+    return best[n][0] if n in best else None
 
 
 def _header_columns(line: Line, width: float) -> list[Column] | None:
@@ -112,10 +112,10 @@ def _header_columns(line: Line, width: float) -> list[Column] | None:
         # widths, so the boundary hugs the edge the neighbouring values are aligned to.
         gap = max(0.0, b.x0 - a.x1)
         if a.name in NUMERIC:
-            split = a.x1 + (0.25 if b.name in NUMERIC else 0.3) * gap
+            boundary = a.x1 + (0.25 if b.name in NUMERIC else 0.3) * gap
         else:
-            split = b.x0 - (min(8.0, 0.2 * gap) if b.name in NUMERIC else 0.2 * gap)
-        a.right = b.left = split
+            boundary = b.x0 - (min(8.0, 0.2 * gap) if b.name in NUMERIC else 0.2 * gap)
+        a.right = b.left = boundary
     return columns
 
 
