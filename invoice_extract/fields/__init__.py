@@ -19,7 +19,7 @@ from invoice_extract.config import PipelineConfig
 from invoice_extract.document import Document, Word
 from invoice_extract.errors import NotAnInvoice
 from invoice_extract.fields.context import Context, build_context
-from invoice_extract.fields.labels import LabelHit
+from invoice_extract.fields.labels import LabelHit, match_label_suffix
 from invoice_extract.fields.lines import Segment, build_layout
 from invoice_extract.fields.normalise import (
     find_iban,
@@ -64,7 +64,7 @@ HEADER_TYPES = {
     "payment_terms": "text",
 }
 # How much a value's position relative to its label is worth.
-INLINE, RIGHT, BELOW, LEFT = 1.0, 0.95, 0.85, 0.6
+INLINE, RIGHT, BELOW, SUFFIX, LEFT = 1.0, 0.95, 0.85, 0.7, 0.6
 
 
 @dataclass
@@ -76,12 +76,27 @@ class Candidate:
     label: Segment
 
 
+def _beside(ctx: Context, seg: Segment) -> list[Segment]:
+    """Segments level with ``seg``: on its line or a neighbouring one (line grouping may put
+    a value beside a taller line) with the vertical centre within half its height."""
+    out: list[Segment] = []
+    for line in ctx.layout.lines[max(0, seg.line - 2) : seg.line + 3]:
+        if line.page != seg.page:
+            continue
+        out.extend(
+            s for s in line.segments if s is not seg and abs(s.cy - seg.cy) <= 0.5 * seg.height
+        )
+    return out
+
+
 def _value_segments(ctx: Context, hit: LabelHit) -> Iterator[tuple[str, list[Word], float]]:
+    """Where a label's value may be, with what that position is worth: inline after the
+    label, the nearest segment to its right, the first segment below it, or to its left."""
     seg = hit.segment
     if hit.rest:
         yield hit.rest, list(hit.rest_words), INLINE
-    line = ctx.layout.lines[seg.line]
-    right = [s for s in line.segments if s.x0 >= seg.x1 - 1]
+    level = _beside(ctx, seg)
+    right = sorted((s for s in level if s.x0 >= seg.x1 - 1), key=lambda s: s.x0)
     if right and not ctx.is_label(right[0]):
         gap = (right[0].x0 - seg.x1) / ctx.layout.pages[seg.page].width
         yield right[0].text, right[0].words, RIGHT - 0.2 * gap
@@ -89,14 +104,14 @@ def _value_segments(ctx: Context, hit: LabelHit) -> Iterator[tuple[str, list[Wor
     for below in ctx.layout.lines[seg.line + 1 : seg.line + 4]:
         if below.page != seg.page or below.y0 - seg.y1 > 2.5 * lh:
             break
-        under = [s for s in below.segments if s.x0 < seg.x1 and s.x1 > seg.x0]
+        under = [s for s in below.segments if s.x0 < seg.x1 and s.x1 > seg.x0 and s.cy > seg.y1]
         if under:
             if not ctx.is_label(under[0]):
                 yield under[0].text, under[0].words, BELOW
             break
-    left = [s for s in line.segments if s.x1 <= seg.x0 + 1]
-    if left and not ctx.is_label(left[-1]):
-        yield left[-1].text, left[-1].words, LEFT
+    left = sorted((s for s in level if s.x1 <= seg.x0 + 1), key=lambda s: -s.x1)
+    if left and not ctx.is_label(left[0]):
+        yield left[0].text, left[0].words, LEFT
 
 
 def _parse(kind: str, text: str, ctx: Context) -> Any:
@@ -117,9 +132,23 @@ def _header_fields(ctx: Context, skip_lines: set[int]) -> tuple[dict[str, Candid
             continue
         page_weight = 1.0 if line.page == 1 else 0.8
         for seg in line.segments:
-            for hit in ctx.hits_of(seg):
+            for hit in [*ctx.hits_of(seg), *match_label_suffix(seg)]:
                 kind = HEADER_TYPES.get(hit.name) if hit.kind == "field" else None
                 if kind is None:
+                    continue
+                if hit.at_end:
+                    # A label ending its segment: the value is the text before it.
+                    value = _parse(kind, hit.rest, ctx)
+                    if value is not None:
+                        cands.append(
+                            Candidate(
+                                hit.score * SUFFIX * page_weight,
+                                hit.name,
+                                value,
+                                list(hit.rest_words),
+                                seg,
+                            )
+                        )
                     continue
                 for text, words, weight in _value_segments(ctx, hit):
                     if kind == "text" and weight == LEFT:
@@ -407,6 +436,65 @@ def _sign_for_credit_note(inv: Invoice) -> None:
         neg(item.unit_price)
 
 
+Found = tuple[str, list[Word]]
+
+
+@dataclass
+class Identifiers:
+    vats: list[tuple[str, list[Word], Segment]]
+    iban: Found | None = None
+    bic: Found | None = None
+    email: Found | None = None
+    phone: Found | None = None
+    registration: Found | None = None
+
+
+def _id_value(kind: str, text: str) -> str | None:
+    """The identifier of ``kind`` at the start of ``text``, validated, or None."""
+    if kind == "bic":
+        token = text.split()[0] if text.split() else ""
+        return token.upper() if is_bic(token) else None
+    if kind == "phone":
+        m = PHONE.search(text)
+        return m.group(0).strip() if m else None
+    if kind == "registration_number":
+        t = text.strip(" :")
+        return t if 0 < len(t) <= 30 and any(c.isdigit() for c in t) else None
+    return None
+
+
+def _identifiers(ctx: Context, customer: Block | None) -> Identifiers:
+    """VAT ids, IBAN, BIC, the vendor's e-mail, phone and registration number: checksum
+    validated where a checksum exists, taken after their labels otherwise."""
+    found = Identifiers(vats=[])
+    for line in ctx.layout.lines:
+        for i, seg in enumerate(line.segments):
+            found.vats.extend((v, seg.words, seg) for v in find_vat_ids(seg.text))
+            if found.iban is None and (iban := find_iban(seg.text)):
+                found.iban = (iban, seg.words)
+            nxt = line.segments[i + 1] if i + 1 < len(line.segments) else None
+            for hit in ctx.hits_of(seg):
+                attr = {"bic": "bic", "phone": "phone", "registration_number": "registration"}.get(
+                    hit.name
+                )
+                if hit.kind != "id" or attr is None or getattr(found, attr) is not None:
+                    continue
+                for text, words in (
+                    (hit.rest, list(hit.rest_words)),
+                    (nxt.text if nxt else "", nxt.words if nxt else []),
+                ):
+                    value = _id_value(hit.name, text)
+                    if value:
+                        setattr(found, attr, (value, words))
+                        break
+            email = EMAIL.search(seg.text)
+            if email and found.email is None and not (customer and customer.contains(seg)):
+                found.email = (email.group(0), seg.words)
+    if found.bic is None:
+        found.bic = _bic_in_text(ctx.layout.lines)
+    return found
+
+
 def _looks_like_invoice(
     chosen: dict[str, Candidate], table: Table | None, entries: list[TotalEntry], inv: Invoice
 ) -> bool:
@@ -461,66 +549,29 @@ def map_fields(document: Document, config: PipelineConfig) -> Invoice:
     taken = Taken(frozenset(table.lines if table else ()), frozenset(meta))
     cust, _ = customer_block(ctx, taken)
     vend = vendor_block(ctx, cust, taken)
-    vats: list[tuple[str, list[Word], Segment]] = []
-    iban: tuple[str, list[Word]] | None = None
-    bic: tuple[str, list[Word]] | None = None
-    email: tuple[str, list[Word]] | None = None
-    phone: tuple[str, list[Word]] | None = None
-    for line in layout.lines:
-        for i, seg in enumerate(line.segments):
-            vats.extend((v, seg.words, seg) for v in find_vat_ids(seg.text))
-            if iban is None:
-                found = find_iban(seg.text)
-                if found:
-                    iban = (found, seg.words)
-            hits = ctx.hits_of(seg)
-            nxt = line.segments[i + 1] if i + 1 < len(line.segments) else None
-            for hit in hits:
-                if hit.kind != "id":
-                    continue
-                options = [hit.rest, nxt.text if nxt else ""]
-                if hit.name == "bic" and bic is None:
-                    for opt in options:
-                        token = opt.split()[0] if opt.split() else ""
-                        if is_bic(token):
-                            bic = (
-                                token.upper(),
-                                list(hit.rest_words) or (nxt.words if nxt else []),
-                            )
-                            break
-                if hit.name == "phone" and phone is None:
-                    for opt in options:
-                        m = PHONE.search(opt)
-                        if m:
-                            phone = (
-                                m.group(0).strip(),
-                                list(hit.rest_words) or (nxt.words if nxt else []),
-                            )
-                            break
-            m = EMAIL.search(seg.text)
-            if m and email is None and not (cust and cust.contains(seg)):
-                email = (m.group(0), seg.words)
-    cust_vat = next(((v, w) for v, w, s in vats if cust and cust.contains(s)), None)
+    ids = _identifiers(ctx, cust)
+    cust_vat = next(((v, w) for v, w, s in ids.vats if cust and cust.contains(s)), None)
     vend_vat = next(
         (
             (v, w)
-            for v, w, s in vats
+            for v, w, s in ids.vats
             if not (cust and cust.contains(s)) and (cust_vat is None or v != cust_vat[0])
         ),
         None,
     )
-    inv.vendor = _party(ctx, vend, vend_vat, iban[0] if iban else None, 0.85)
+    inv.vendor = _party(ctx, vend, vend_vat, ids.iban[0] if ids.iban else None, 0.85)
     inv.customer = _party(ctx, cust, cust_vat, None, 0.9)
-    if email:
-        inv.vendor.email = _text_field(ctx, email[0], email[1], 0.85)
-    if phone:
-        inv.vendor.phone = _text_field(ctx, phone[0], phone[1], 0.8)
-    if iban:
-        inv.iban = _text_field(ctx, iban[0], iban[1], 0.98)
-    if bic is None:
-        bic = _bic_in_text(layout.lines)
-    if bic:
-        inv.bic = _text_field(ctx, bic[0], bic[1], 0.95)
+    for name, found, conf in (
+        ("email", ids.email, 0.85),
+        ("phone", ids.phone, 0.8),
+        ("registration_number", ids.registration, 0.85),
+    ):
+        if found:
+            setattr(inv.vendor, name, _text_field(ctx, found[0], found[1], conf))
+    if ids.iban:
+        inv.iban = _text_field(ctx, ids.iban[0], ids.iban[1], 0.98)
+    if ids.bic:
+        inv.bic = _text_field(ctx, ids.bic[0], ids.bic[1], 0.95)
     if ctx.currency:
         code, words, conf = ctx.currency
         inv.currency = _text_field(ctx, code, words, conf)

@@ -102,10 +102,14 @@ def _countries(lines: list[Line]) -> list[str]:
 
 
 def _shows_mark(mark: str, text: str) -> bool:
-    """Whether a word shows a currency mark: codes and words whole, symbols anywhere ('$'
-    not inside 'CA$')."""
-    if mark.isalpha():
-        return re.search(rf"(?<![A-Za-z]){re.escape(mark)}(?![A-Za-z])", text) is not None
+    """Whether text shows a currency mark: codes and words whole; short words that are
+    also ordinary words or abbreviations ('R', 'kr', 'Rs', 'Ft') only beside a number;
+    symbols anywhere ('$' not inside 'CA$')."""
+    if mark.isalpha() or mark.rstrip(".").isalpha():
+        m = re.escape(mark)
+        if len(mark.rstrip(".")) <= 2:
+            return re.search(rf"(?:\d\s?{m}(?![A-Za-z])|(?<![A-Za-z]){m}\s?-?\d)", text) is not None
+        return re.search(rf"(?<![A-Za-z]){m}(?![A-Za-z])", text) is not None
     if mark == "$":
         return "$" in text and re.search(r"[A-Z]\$", text) is None
     return mark in text
@@ -119,19 +123,20 @@ def _currency(layout: TextLayout, countries: list[str]) -> tuple[str, list[Word]
     home = COUNTRY_CURRENCY.get(countries[0]) if countries else None
     for line in layout.lines:
         for seg in line.segments:
-            for word in seg.words:
-                for code, marks in CURRENCY_MARKS.items():
-                    for rank, mark in enumerate(marks):
-                        if not _shows_mark(mark, word.text):
-                            continue
-                        is_code = mark.isupper() and len(mark) == 3 and mark.isalpha()
-                        sharers = sum(mark in m for m in CURRENCY_MARKS.values())
-                        weight = (3.0 if is_code else 2.0 / sharers) - 0.01 * rank
-                        if sharers > 1 and home == code:
-                            weight += 1.0
-                        scores[code] = scores.get(code, 0.0) + weight
-                        evidence.setdefault(code, []).append(word)
-                        break
+            for code, marks in CURRENCY_MARKS.items():
+                for rank, mark in enumerate(marks):
+                    if not _shows_mark(mark, seg.text):
+                        continue
+                    is_code = mark.isupper() and len(mark) == 3 and mark.isalpha()
+                    sharers = sum(mark in m for m in CURRENCY_MARKS.values())
+                    weight = (3.0 if is_code else 2.0 / sharers) - 0.01 * rank
+                    if sharers > 1 and home == code:
+                        weight += 1.0
+                    scores[code] = scores.get(code, 0.0) + weight
+                    evidence.setdefault(code, []).extend(
+                        [w for w in seg.words if mark in w.text] or seg.words
+                    )
+                    break
     if not scores:
         if home:
             return home, [], 0.5

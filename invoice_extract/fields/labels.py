@@ -14,6 +14,7 @@ from rapidfuzz import fuzz, process
 
 from invoice_extract.document import Word
 from invoice_extract.fields.lexicon import (
+    CARRY_LABELS,
     COLUMN_LABELS,
     DOCUMENT_TITLES,
     ID_LABELS,
@@ -30,13 +31,14 @@ FUZZY_CUTOFF = 86.0
 
 @dataclass(frozen=True, slots=True)
 class LabelHit:
-    kind: str  # "field", "total", "party", "id", "title"
+    kind: str  # "field", "total", "party", "id", "title", "carry"
     name: str  # the field the label introduces
     score: float  # in [0, 1]
     tokens: int  # how many leading tokens of the segment the label covers
     segment: Segment
-    rest: str  # the segment's text after the label ("" when the label is the whole segment)
+    rest: str  # the segment's other text: after the label, or before it when at_end
     rest_words: tuple[Word, ...]
+    at_end: bool = False  # the label ends the segment ('10-Mar-2023 Payment Due')
 
 
 @dataclass(frozen=True)
@@ -60,6 +62,7 @@ def _prefix_table() -> _Table:
         ("party", PARTY_LABELS),
         ("id", ID_LABELS),
         ("title", DOCUMENT_TITLES),
+        ("carry", CARRY_LABELS),
     ):
         for name, labels in table.items():
             for label in labels:
@@ -125,6 +128,38 @@ def match_label(segment: Segment) -> list[LabelHit]:
             rest, rest_words = _split_rest(segment, n)
             hits[key] = LabelHit(kind, name, value, n, segment, rest, rest_words)
     return sorted(hits.values(), key=lambda h: (-h.score, -h.tokens))
+
+
+def match_label_suffix(segment: Segment, kinds: tuple[str, ...] = ("field",)) -> list[LabelHit]:
+    """Labels that end the segment, with the value before them ('10-Mar-2023 Payment Due'
+    where a value is printed just left of its label). ``rest`` is the text before."""
+    table = _prefix_table()
+    tokens = segment.norm.split()
+    hits: list[LabelHit] = []
+    for n in range(min(MAX_LABEL_TOKENS, len(tokens) - 1), 0, -1):
+        suffix = " ".join(tokens[-n:])
+        found = process.extractOne(
+            suffix, table.choices.get(n, []), scorer=fuzz.ratio, score_cutoff=FUZZY_CUTOFF
+        )
+        if found is None or found[1] < _min_score(found[0]):
+            continue
+        kind, name = table.owners[n][found[2]]
+        if kind not in kinds:
+            continue
+        before: list[Word] = []
+        count = 0
+        for word in reversed(segment.words):
+            if count >= n:
+                before.insert(0, word)
+            count += len(normalise(word.text).split())
+        if count - n != sum(len(normalise(w.text).split()) for w in before):
+            continue  # the label starts inside a word
+        rest = " ".join(w.text for w in before).strip(" :")
+        hits.append(
+            LabelHit(kind, name, found[1] / 100.0, n, segment, rest, tuple(before), at_end=True)
+        )
+        break
+    return hits
 
 
 def match_column(segment: Segment, by_leading_words: bool = True) -> tuple[str, float] | None:

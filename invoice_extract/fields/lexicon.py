@@ -441,6 +441,33 @@ TOTAL_LABELS: dict[str, list[str]] = {
     ],
 }
 
+# Carry-over lines at the foot of a page: the table goes on overleaf (never a total).
+CARRY_LABELS: dict[str, list[str]] = {
+    "carry": [
+        "carried forward",
+        "carry forward",
+        "brought forward",
+        "continued",
+        "continued on next page",
+        "ubertrag",
+        "uebertrag",
+        "vortrag",
+        "fortsetzung",
+        "fortsetzung auf der nachsten seite",
+        "a reporter",
+        "report",
+        "suite page suivante",
+        "suma y sigue",
+        "suma anterior",
+        "continua en la pagina siguiente",
+        "riporto",
+        "a riportare",
+        "segue alla pagina successiva",
+        "vervolg op volgende pagina",
+        "zie volgende pagina",
+    ],
+}
+
 # Line-item table headers.
 COLUMN_LABELS: dict[str, list[str]] = {
     "description": [
@@ -737,6 +764,8 @@ ID_LABELS: dict[str, list[str]] = {
         "rcs",
         "siren",
         "registro mercantil",
+        "inscrita en el registro mercantil",
+        "inscrita en el r m",
         "kvk",
         "kvk nummer",
         "rea",

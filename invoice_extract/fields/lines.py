@@ -18,6 +18,9 @@ from invoice_extract.schema import Evidence
 # A gap wider than this many line heights splits a line into segments (a word space is about
 # a quarter of the height; columns and label/value pairs are further apart).
 SEGMENT_GAP = 0.85
+# Words whose vertical centres differ by more than this share of the smaller height are on
+# different lines (address lines set 10 pt apart in 8 pt type are not one line).
+LINE_TOLERANCE = 0.4
 
 
 @dataclass(slots=True)
@@ -116,24 +119,35 @@ def build_layout(pages: list[Page]) -> TextLayout:
     for page in pages:
         geo = PageGeometry(page.number, page.width, page.height)
         geometries[page.number] = geo
+        # Words set on one baseline in one font share their vertical extent exactly: keep
+        # them together (to half a point) so a line is never split word by word on a tie.
+        bands_of: dict[tuple[int, int], list[Word]] = {}
+        for w in page.words:
+            key = (round(w.y0 * page.height * 2), round(w.y1 * page.height * 2))
+            bands_of.setdefault(key, []).append(w)
         rows: list[list[Word]] = []
         bands: list[tuple[float, float]] = []
-        for w in sorted(page.words, key=lambda w: (w.y0 + w.y1) / 2):
-            cy = (w.y0 + w.y1) / 2
-            h = w.y1 - w.y0
-            # Join a recent line whose centre is within half the smaller height of this
-            # word's centre, unless the word overlaps one of its words horizontally: stacked
-            # words (an address set in small type beside a tall line) are separate lines.
+        for group in sorted(bands_of.values(), key=lambda g: g[0].y0 + g[0].y1):
+            cy = (group[0].y0 + group[0].y1) / 2
+            h = group[0].y1 - group[0].y0
+            # Join the recent line whose centre is nearest (within LINE_TOLERANCE of the
+            # smaller height), unless a word would overlap one of its words horizontally:
+            # stacked words (an address in small type beside a tall line) are separate lines.
+            best: tuple[float, int] | None = None
             for k in range(len(rows) - 1, max(-1, len(rows) - 4), -1):
                 top, bottom = bands[k]
-                if abs(cy - (top + bottom) / 2) <= 0.5 * min(h, bottom - top) and not any(
-                    o.x0 < w.x1 and w.x0 < o.x1 for o in rows[k]
+                offset = abs(cy - (top + bottom) / 2)
+                if (
+                    offset <= LINE_TOLERANCE * min(h, bottom - top)
+                    and not any(o.x0 < w.x1 and w.x0 < o.x1 for o in rows[k] for w in group)
+                    and (best is None or offset < best[0])
                 ):
-                    rows[k].append(w)
-                    break
+                    best = (offset, k)
+            if best is not None:
+                rows[best[1]].extend(group)
             else:
-                rows.append([w])
-                bands.append((w.y0, w.y1))
+                rows.append(list(group))
+                bands.append((group[0].y0, group[0].y1))
         page_lines: list[Line] = []
         for row in rows:
             row.sort(key=lambda w: w.x0)

@@ -80,7 +80,7 @@ def _block_below(ctx: Context, anchor: Segment, taken: Taken, max_lines: int = 8
         if id(seg) in taken.segments:
             break
         if ctx.is_label(seg) and any(
-            h.kind in ("party", "field", "total") for h in ctx.hits_of(seg)
+            h.kind in ("party", "field", "total", "title") for h in ctx.hits_of(seg)
         ):
             break
         out.append(seg)

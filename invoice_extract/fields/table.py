@@ -171,14 +171,25 @@ def _is_row_start(cells: dict[str, list[Word]], ctx: Context) -> bool:
     return price is not None and qty is not None
 
 
-def _ends_table(line: Line, ctx: Context) -> bool:
-    """A totals label, or a 'continued' note, at the start of the line."""
-    first = line.segments[0]
-    for seg in line.segments[:2]:
-        for hit in ctx.hits_of(seg):
-            if hit.kind == "total" and hit.score >= 0.9 and (seg is first or hit.tokens >= 1):
-                return True
-    return False
+def _ending(line: Line, cells: dict[str, list[Word]], ctx: Context) -> str | None:
+    """'totals' for a totals line (a totals label in the first two segments and an amount,
+    but no quantity or unit price: a row whose description starts like a label, 'Shipping
+    pallets', carries those); 'carry' for a carry-over line ('Übertrag', 'Suma y sigue')."""
+    hits = [h for seg in line.segments[:2] for h in ctx.hits_of(seg) if h.score >= 0.9]
+    if any(h.kind == "carry" for h in hits):
+        return "carry"
+    if any(
+        parse_amount(_text(cells.get(c)), ctx.decimal_mark) is not None
+        for c in ("quantity", "unit_price")
+    ):
+        return None
+    has_amount = any(parse_amount(s.text, ctx.decimal_mark) is not None for s in line.segments)
+    has_amount = has_amount or any(
+        parse_amount(" ".join(w.text for w in h.rest_words[k:]), ctx.decimal_mark) is not None
+        for h in hits
+        for k in range(len(h.rest_words))
+    )
+    return "totals" if has_amount and any(h.kind == "total" for h in hits) else None
 
 
 def find_table(ctx: Context) -> Table | None:
@@ -224,14 +235,18 @@ def _read_rows(ctx: Context, table: Table, start: int) -> int:
     i = start
     while i < len(lines) and lines[i].page == page:
         line = lines[i]
-        if _ends_table(line, ctx):
+        cells = _assign(line, table.columns, ctx.layout.pages[page].width)
+        ending = _ending(line, cells, ctx)
+        if ending == "totals":
             table.end_line = i
             table.closed = True
             return i
+        if ending == "carry":
+            table.end_line = i
+            return _next_page(lines, i)
         if last_y is not None and line.y0 - last_y > END_GAP * lh:
             table.end_line = i
             return _next_page(lines, i)
-        cells = _assign(line, table.columns, ctx.layout.pages[page].width)
         if _is_row_start(cells, ctx):
             table.rows.append(Row(cells=cells, last_y=line.y1, page=page, lines=[i]))
             last_y = line.y1
