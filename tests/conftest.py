@@ -35,6 +35,28 @@ def make_pdf(lines: list[str], pages: int = 1, encrypt: StandardEncryption | Non
     return buf.getvalue()
 
 
+Placed = tuple[float, float, str]  # x, y from the top, text
+
+
+def make_placed_pdf(pages: list[list[Placed]], size: float = 9) -> bytes:
+    """A PDF with each string drawn where given (y measured from the top of an A4 page),
+    for tests that need a particular layout. Right-aligned when x is negative (|x| is the
+    right edge), as numbers are in tables."""
+    buf = io.BytesIO()
+    c = Canvas(buf, pagesize=A4)
+    height = A4[1]
+    for page in pages:
+        c.setFont("Helvetica", size)
+        for x, y, text in page:
+            if x < 0:
+                c.drawRightString(-x, height - y, text)
+            else:
+                c.drawString(x, height - y, text)
+        c.showPage()
+    c.save()
+    return buf.getvalue()
+
+
 LETTER = [
     "Dear Anna,",
     "thank you for the lovely weekend in the mountains. The weather was",

@@ -13,8 +13,9 @@ from invoice_extract.document import Page, Word
 from invoice_extract.evaluate import score_all
 from invoice_extract.fields.labels import match_column, match_label
 from invoice_extract.fields.lines import build_layout
+from invoice_extract.fields.normalise import parse_amount
 
-from .conftest import DIGITAL, make_pdf
+from .conftest import DIGITAL, make_pdf, make_placed_pdf
 
 
 def _segment(text: str):  # type: ignore[no-untyped-def]
@@ -113,9 +114,9 @@ def test_every_value_has_evidence_and_confidence() -> None:
         assert 0 < f.confidence <= 1
         assert f.evidence and f.evidence[0].page >= 1
         assert f.evidence[0].text
-    assert inv.total is not None and inv.total.evidence[0].text.replace(".", "").replace(
-        ",", ""
-    ).endswith(str(inv.total.value).replace(".", ""))
+    # The evidence is the printed text the value was read from.
+    assert inv.total is not None
+    assert parse_amount(inv.total.evidence[0].text, ",") == inv.total.value
     for item in inv.line_items:
         assert item.amount is not None and item.amount.evidence
 
@@ -151,3 +152,123 @@ def test_fixture_accuracy_floor(digital_pdfs: list[Path]) -> None:
         assert total.fields[name].f1 >= 0.95, (name, total.fields[name])
     assert total.header.f1 >= 0.90
     assert total.line_items.f1 >= 0.70
+
+
+def _row(y: float, desc: str, qty: str, price: str, amount: str) -> list[tuple[float, float, str]]:
+    return [(50, y, desc), (-330, y, qty), (-430, y, price), (-540, y, amount)]
+
+
+def test_table_continues_after_a_carry_over_line_without_a_repeated_header(
+    tmp_path: Path,
+) -> None:
+    header = [
+        (50, 200, "Description"),
+        (-330, 200, "Qty"),
+        (-430, 200, "Unit Price"),
+        (-540, 200, "Amount"),
+    ]
+    page1 = [
+        (50, 60, "Invoice No: 2024-17"),
+        (50, 75, "Invoice Date: 2024-05-02"),
+        *header,
+        *_row(220, "Shipping pallets", "2", "10.00", "20.00"),
+        *_row(240, "Consulting", "1", "100.00", "100.00"),
+        (400, 260, "Carried forward"),
+        (-540, 260, "120.00"),
+    ]
+    page2 = [
+        (50, 60, "Invoice 2024-17, page 2"),
+        *_row(100, "Printer toner", "3", "5.00", "15.00"),
+        (400, 140, "Subtotal"),
+        (-540, 140, "135.00"),
+        (400, 155, "VAT 20%"),
+        (-540, 155, "27.00"),
+        (400, 170, "Total"),
+        (-540, 170, "162.00"),
+    ]
+    path = tmp_path / "carry.pdf"
+    path.write_bytes(make_placed_pdf([page1, page2]))
+    inv = extract(path)
+    # 'Shipping pallets' starts like a charge label but is a row (it has a quantity);
+    # 'Carried forward' is no total; page 2 continues the table without a header.
+    assert [i.amount.value for i in inv.line_items if i.amount] == [
+        Decimal("20.00"),
+        Decimal("100.00"),
+        Decimal("15.00"),
+    ]
+    assert inv.subtotal is not None and inv.subtotal.value == Decimal("135.00")
+    assert inv.total is not None and inv.total.value == Decimal("162.00")
+    checks = {c.name: c.status for c in inv.run.checks} if inv.run else {}
+    assert checks["line_items_sum"] == "passed"
+
+
+def test_value_printed_before_its_label(tmp_path: Path) -> None:
+    page = [
+        (50, 60, "INVOICE"),
+        (300, 80, "A-1009"),
+        (345, 80, "Invoice No."),
+        (300, 95, "12.07.2024"),
+        (350, 95, "Date"),
+        (400, 300, "Total"),
+        (-540, 300, "99,00 EUR"),
+    ]
+    path = tmp_path / "value-first.pdf"
+    path.write_bytes(make_placed_pdf([page]))
+    inv = extract(path)
+    assert inv.invoice_number is not None and inv.invoice_number.value == "A-1009"
+    assert inv.invoice_date is not None and inv.invoice_date.value == dt.date(2024, 7, 12)
+    assert inv.currency is not None and inv.currency.value == "EUR"
+
+
+def test_stacked_small_lines_beside_a_tall_line_stay_apart() -> None:
+    def w(text: str, x0: float, y0: float, x1: float, y1: float) -> Word:
+        return Word(text, (x0 / 600, y0 / 800, x1 / 600, y1 / 800), 1)
+
+    words = [
+        w("Jan", 50, 92, 70, 104),
+        w("de", 72, 92, 82, 104),
+        w("Vries", 84, 92, 110, 104),
+        w("Tel.", 430, 89, 450, 98),
+        w("+34", 452, 89, 470, 98),
+        w("Email:", 430, 99, 460, 108),
+        w("a@b.example", 462, 99, 520, 108),
+    ]
+    layout = build_layout([Page(1, 600, 800, words)])
+    texts = sorted(s.text for line in layout.lines for s in line.segments)
+    assert texts == ["Email: a@b.example", "Jan de Vries", "Tel. +34"]
+
+
+def test_header_cells_set_close_together_are_split() -> None:
+    from invoice_extract.fields.table import _header_columns
+
+    words = [
+        Word("Description", (0.08, 0.3, 0.2, 0.31), 1),
+        Word("E-Preis", (0.6, 0.3, 0.66, 0.31), 1),
+        Word("MwSt.", (0.67, 0.3, 0.72, 0.31), 1),
+        Word("%", (0.725, 0.3, 0.74, 0.31), 1),
+        Word("Summe", (0.85, 0.3, 0.9, 0.31), 1),
+    ]
+    line = build_layout([Page(1, 600, 800, words)]).lines[0]
+    columns = _header_columns(line, 600)
+    assert columns is not None
+    assert [c.name for c in columns] == ["description", "unit_price", "tax_rate", "amount"]
+
+
+@pytest.mark.parametrize(
+    ("lines", "currency"),
+    [
+        (["Rechnung Nr. R 2024-1", "Gesamt 1.234,56 EUR"], "EUR"),  # 'R' is no rand here
+        (["Faktura 17", "Totalt 1 234,56 kr"], "SEK"),
+        (["Invoice 17", "Total CA$1,234.56"], "CAD"),
+    ],
+)
+def test_currency_marks(tmp_path: Path, lines: list[str], currency: str) -> None:
+    from invoice_extract.config import PipelineConfig
+    from invoice_extract.fields.context import build_context
+    from invoice_extract.ingest import load_document
+
+    path = tmp_path / "c.pdf"
+    path.write_bytes(make_pdf(lines))
+    doc = load_document(path, PipelineConfig().limits)
+    ctx = build_context(build_layout(doc.pages), PipelineConfig())
+    assert ctx.currency is not None and ctx.currency[0] == currency

@@ -114,7 +114,9 @@ def _header_columns(line: Line, width: float) -> list[Column] | None:
         if a.name in NUMERIC:
             boundary = a.x1 + (0.25 if b.name in NUMERIC else 0.3) * gap
         else:
-            boundary = b.x0 - (min(8.0, 0.2 * gap) if b.name in NUMERIC else 0.2 * gap)
+            # Text runs right up to the next column, which starts at its header's left edge
+            # (a number may reach a little further left of a narrow header).
+            boundary = b.x0 - min(8.0 if b.name in NUMERIC else 4.0, 0.2 * gap)
         a.right = b.left = boundary
     return columns
 
@@ -136,14 +138,14 @@ def _words_segment(words: list[Word], seg: Segment, width: float) -> Segment:
 
 
 def _assign(line: Line, columns: list[Column], width: float) -> dict[str, list[Word]]:
-    """The line's words by column. A number right-aligned under a numeric header goes to
-    that column whole; other words go by their centre. A numeric column takes only words
+    """The line's words by column. A number aligned with either edge of a numeric header
+    goes to that column whole; other words go by their centre. A numeric column takes only words
     of segments that overlap its header, so values under a header we do not know (an
     extra column) are left out rather than run into a neighbour's cell."""
     cells: dict[str, list[Word]] = {}
     numeric = [c for c in columns if c.name in NUMERIC]
     for seg in line.segments:
-        aligned = [c for c in numeric if abs(seg.x1 - c.x1) <= 3.0]
+        aligned = [c for c in numeric if abs(seg.x1 - c.x1) <= 3.0 or abs(seg.x0 - c.x0) <= 3.0]
         if aligned and parse_amount(seg.text.rstrip("% ")) is not None:
             cells.setdefault(aligned[0].name, []).extend(seg.words)
             continue
