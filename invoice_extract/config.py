@@ -17,7 +17,6 @@ class Limits(BaseModel):
 
 class PipelineConfig(BaseModel):
     limits: Limits = Field(default_factory=Limits)
-    ocr: Literal["auto", "always", "never"] = "auto"
     # Used only when a document's own evidence (an unambiguous date, its language) is silent.
     default_date_order: Literal["DMY", "MDY"] = "DMY"
     password: str | None = None

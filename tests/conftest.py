@@ -21,15 +21,25 @@ def digital_pdfs() -> list[Path]:
     return pdfs
 
 
-def make_pdf(lines: list[str], pages: int = 1, encrypt: StandardEncryption | None = None) -> bytes:
-    """A small real PDF with the given text lines on each page."""
+def make_pdf(
+    lines: list[str],
+    pages: int = 1,
+    encrypt: StandardEncryption | None = None,
+    invisible: bool = False,
+) -> bytes:
+    """A small real PDF with the given text lines on each page; ``invisible`` draws them in
+    text render mode 3, as OCR programs lay their text over a scan."""
     buf = io.BytesIO()
     c = Canvas(buf, pagesize=A4, encrypt=encrypt)
     for _ in range(pages):
-        y = 780.0
+        text = c.beginText(60, 780)
+        text.setFont("Helvetica", 11)
+        text.setLeading(16)
+        if invisible:
+            text.setTextRenderMode(3)
         for line in lines:
-            c.drawString(60, y, line)
-            y -= 16
+            text.textLine(line)
+        c.drawText(text)
         c.showPage()
     c.save()
     return buf.getvalue()

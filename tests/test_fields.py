@@ -272,3 +272,26 @@ def test_currency_marks(tmp_path: Path, lines: list[str], currency: str) -> None
     doc = load_document(path, PipelineConfig().limits)
     ctx = build_context(build_layout(doc.pages), PipelineConfig())
     assert ctx.currency is not None and ctx.currency[0] == currency
+
+
+def test_arithmetic_decides_between_competing_totals(tmp_path: Path) -> None:
+    page = [
+        (50, 60, "INVOICE"),
+        (50, 80, "Invoice No: 88-1"),
+        (50, 95, "Date: 2024-01-31"),
+        (400, 300, "Subtotal"),
+        (-540, 300, "200.00"),
+        (400, 315, "VAT 10%"),
+        (-540, 315, "20.00"),
+        (400, 330, "Total"),
+        (-540, 330, "220.00"),
+        # A second amount labelled like a total: the same total in another currency.
+        (400, 345, "Total"),
+        (-540, 345, "1,234.00"),
+    ]
+    path = tmp_path / "two-totals.pdf"
+    path.write_bytes(make_placed_pdf([page]))
+    inv = extract(path)
+    assert inv.total is not None and inv.total.value == Decimal("220.00")
+    checks = {c.name: c.status for c in inv.run.checks} if inv.run else {}
+    assert checks["subtotal_plus_tax"] == "passed"

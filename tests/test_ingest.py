@@ -208,3 +208,75 @@ def test_batch_goes_on_after_failures(tmp_path: Path, letter_pdf: bytes) -> None
     results = list(Pipeline().extract_many(sources))
     kinds = [type(r).__name__ for r in results]
     assert kinds == ["Invoice", "UnreadableDocument", "DocumentNotFound", "NotAnInvoice", "Invoice"]
+
+
+INVOICE_LINES = [
+    "INVOICE",
+    "Invoice No: 2024-0042",
+    "Invoice Date: 12.03.2024",
+    "Subtotal: 100,00 EUR",
+    "VAT 19%: 19,00 EUR",
+    "Total: 119,00 EUR",
+]
+
+
+def test_invisible_ocr_layer_is_used_when_it_reads_well(tmp_path: Path) -> None:
+    path = tmp_path / "ocr-layer.pdf"
+    path.write_bytes(make_pdf(INVOICE_LINES, invisible=True))
+    page = load_document(path, Limits()).pages[0]
+    assert page.text_source == "text_layer"
+    assert extract(path).invoice_number is not None
+
+
+def test_invisible_ocr_layer_of_poor_quality_needs_ocr(tmp_path: Path) -> None:
+    garbled = [
+        "1NV0ICE",
+        "1nv0ice N0: 2O24-OO42 d4t3 l2.O3.2O24",
+        "5ubt0t4l: l00,O0 3UR",
+        "V4T l9%: l9,0O 3UR",
+        "T0t4l: ll9,O0 3UR",
+        "|||| .,;: ~~~~ ^^^^",
+    ]
+    path = tmp_path / "bad-ocr-layer.pdf"
+    path.write_bytes(make_pdf(garbled, invisible=True))
+    page = load_document(path, Limits()).pages[0]
+    assert page.text_source == "none"
+    assert "invisible OCR text layer is unusable" in page.warnings[0]
+    with pytest.raises(OcrRequired):
+        extract(path)
+
+
+def test_sources_as_bytes_and_binary_files() -> None:
+    data = (DIGITAL / "inv-002.pdf").read_bytes()
+    from_path = extract(DIGITAL / "inv-002.pdf")
+    from_bytes = extract(data)
+    with (DIGITAL / "inv-002.pdf").open("rb") as f:
+        from_file = extract(f)
+    assert from_bytes.source is not None and from_bytes.source.file_name == "<bytes>"
+    assert from_file.source is not None and from_file.source.file_name.endswith("inv-002.pdf")
+    for inv in (from_bytes, from_file):
+        assert inv.total is not None and from_path.total is not None
+        assert inv.total.value == from_path.total.value
+        assert inv.source is not None and from_path.source is not None
+        assert inv.source.sha256 == from_path.source.sha256
+
+
+def test_rasterise_renders_one_page_with_poppler() -> None:
+    from invoice_extract.ingest import rasterise
+
+    data = (DIGITAL / "inv-001.pdf").read_bytes()
+    image = rasterise("inv-001.pdf", data, page=2, dpi=72)
+    assert image.mode == "RGB"
+    width, height = image.size
+    assert 590 <= width <= 600 and 835 <= height <= 845  # A4 at 72 dpi
+    assert image.getextrema() != ((255, 255), (255, 255), (255, 255))  # not blank
+
+
+def test_multi_page_tiff_is_one_page_per_frame(tmp_path: Path) -> None:
+    path = tmp_path / "scan.tiff"
+    frames = [Image.new("1", (300, 400), color) for color in (0, 1, 0)]
+    frames[0].save(path, save_all=True, append_images=frames[1:])
+    doc = load_document(path, Limits())
+    assert doc.media_type == "image/tiff"
+    assert [p.number for p in doc.pages] == [1, 2, 3]
+    assert all(p.text_source == "none" for p in doc.pages)

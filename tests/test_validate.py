@@ -64,3 +64,27 @@ def test_wrong_tax_rate_fails() -> None:
     checks = {c.name: c.status for c in validate(inv)}
     assert checks["tax_rates"] == "failed"
     assert checks["subtotal_plus_tax"] == "passed"
+
+
+def test_several_rates_are_checked_against_the_line_items() -> None:
+    def item(amount: str, rate: str) -> LineItem:
+        return LineItem(
+            amount=_amount(amount), tax_rate=NumberField(value=Decimal(rate), confidence=0.9)
+        )
+
+    inv = Invoice(
+        subtotal=_amount("300.00"),
+        tax_lines=[
+            TaxLine(rate=NumberField(value=Decimal("19"), confidence=0.9), amount=_amount("38.00")),
+            TaxLine(rate=NumberField(value=Decimal("7"), confidence=0.9), amount=_amount("7.00")),
+        ],
+        total_tax=_amount("45.00"),
+        total=_amount("345.00"),
+        line_items=[item("150.00", "19"), item("50.00", "19"), item("100.00", "7")],
+    )
+    checks = {c.name: c for c in validate(inv)}
+    assert checks["tax_rates"].status == "passed"
+    inv.tax_lines[1].amount = _amount("9.00")  # 7% of 100 is 7, not 9
+    checks = {c.name: c for c in validate(inv)}
+    assert checks["tax_rates"].status == "failed"
+    assert "7% of 100.00 is 7.00, not 9.00" in checks["tax_rates"].message

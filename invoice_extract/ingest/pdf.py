@@ -9,6 +9,7 @@ quality, or garbage from a broken font encoding, marks the page as needing OCR i
 from __future__ import annotations
 
 import ctypes
+import itertools
 import re
 import unicodedata
 
@@ -107,17 +108,27 @@ def _read_page(pdf: pdfium.PdfDocument, index: int) -> Page:
     return result
 
 
+def _plausible(text: str) -> bool:
+    """A word as printed text has it, not as broken font encodings or bad OCR make it."""
+    if not _PLAUSIBLE_WORD.match(text) or any(
+        unicodedata.category(c) in ("Co", "Cn", "Cc") or c == "\ufffd" for c in text
+    ):
+        return False
+    # Bad OCR swaps letters and digits inside words ('1nv0ice', 't0t4l'); codes switch from
+    # letters to digits once or twice ('SKU79431', 'EC1A').
+    kinds = [c.isdigit() for c in text if c.isalnum()]
+    if sum(a != b for a, b in itertools.pairwise(kinds)) >= 3:
+        return False
+    # Mostly punctuation is noise ('.,;:', '|||'), a lone mark is not.
+    punct = sum(not c.isalnum() for c in text)
+    return len(text) < 3 or punct <= len(text) / 2
+
+
 def text_quality(words: list[Word]) -> float:
-    """Share of words that look like text rather than encoding garbage, in [0, 1]."""
+    """Share of words that look like text rather than encoding garbage or bad OCR, in [0, 1]."""
     if not words:
         return 0.0
-    good = 0
-    for w in words:
-        if _PLAUSIBLE_WORD.match(w.text) and not any(
-            unicodedata.category(c) in ("Co", "Cn", "Cc") or c == "\ufffd" for c in w.text
-        ):
-            good += 1
-    return good / len(words)
+    return sum(_plausible(w.text) for w in words) / len(words)
 
 
 def _page_transform(page: pdfium.PdfPage) -> tuple[float, float, float, float, int]:

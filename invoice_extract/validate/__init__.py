@@ -22,6 +22,58 @@ def _check(name: str, fields: list[str], ok: bool | None, message: str) -> Check
     return Check(name=name, status=status, message=message, fields=fields)
 
 
+def _bases_from_items(inv: Invoice) -> dict[Decimal, Decimal] | None:
+    """Each tax rate's base from the line items, when every item shows its rate and
+    amount and nothing else (shipping, discounts) is taxed."""
+    if inv.charges or not inv.line_items:
+        return None
+    bases: dict[Decimal, Decimal] = {}
+    for item in inv.line_items:
+        if item.tax_rate is None or item.amount is None:
+            return None
+        rate = item.tax_rate.value.normalize()
+        bases[rate] = bases.get(rate, Decimal(0)) + item.amount.value
+    return bases
+
+
+def _check_tax_rates(inv: Invoice, charges: Decimal) -> Check:
+    """Each tax amount is its rate of its base: the printed base, else the whole net amount
+    for a single rate, else the line items' bases per rate."""
+    rated = [t for t in inv.tax_lines if t.rate is not None]
+    if not rated:
+        return _check("tax_rates", ["tax_lines"], None, "no tax rate")
+    net = (inv.subtotal.value + charges) if inv.subtotal is not None else None
+    item_bases = _bases_from_items(inv)
+    pairs: list[tuple[Decimal, Decimal, Decimal]] = []  # rate, base, amount
+    for t in rated:
+        assert t.rate is not None
+        if t.base is not None:
+            base: Decimal | None = t.base.value
+        elif len(rated) == 1:
+            base = net
+        else:
+            base = item_bases.get(t.rate.value.normalize()) if item_bases else None
+        if base is None:
+            return _check(
+                "tax_rates",
+                ["tax_lines"],
+                None,
+                "several rates without printed bases or rated line items",
+            )
+        pairs.append((t.rate.value, base, t.amount.value))
+    bad = [
+        f"{rate}% of {base} is {base * rate / 100:.2f}, not {amount}"
+        for rate, base, amount in pairs
+        if abs(base * rate / 100 - amount) > _tolerance(amount) + abs(base) / 10000
+    ]
+    return _check(
+        "tax_rates",
+        ["tax_lines", "total_tax"],
+        not bad,
+        "; ".join(bad) or "tax amounts match their rates",
+    )
+
+
 def check_totals(inv: Invoice) -> list[Check]:
     checks: list[Check] = []
     amounts = [i.amount.value for i in inv.line_items if i.amount is not None]
@@ -68,31 +120,7 @@ def check_totals(inv: Invoice) -> list[Check]:
                 f"{expected}, total is {inv.total.value}",
             )
         )
-    rated = [t for t in inv.tax_lines if t.rate is not None]
-    base = (inv.subtotal.value + charges) if inv.subtotal is not None else None
-    if not rated or (base is None and all(t.base is None for t in rated)):
-        checks.append(_check("tax_rates", ["tax_lines"], None, "no tax rate with a base"))
-    elif len(rated) == 1 or all(t.base is not None for t in rated):
-        bad = []
-        for t in rated:
-            b = t.base.value if t.base is not None else base
-            assert b is not None and t.rate is not None
-            # Some tax systems split one rate in two halves (CGST + SGST).
-            expected = b * t.rate.value / 100
-            if abs(expected - t.amount.value) > _tolerance(t.amount.value) + abs(b) / 10000:
-                bad.append(f"{t.rate.value}% of {b} is {expected:.2f}, not {t.amount.value}")
-        checks.append(
-            _check(
-                "tax_rates",
-                ["tax_lines", "total_tax"],
-                not bad,
-                "; ".join(bad) or "tax amounts match their rates",
-            )
-        )
-    else:
-        checks.append(
-            _check("tax_rates", ["tax_lines"], None, "several rates without printed bases")
-        )
+    checks.append(_check_tax_rates(inv, charges))
     if inv.invoice_date is None or inv.due_date is None:
         checks.append(_check("due_after_issue", ["due_date"], None, "needs both dates"))
     else:
