@@ -295,3 +295,14 @@ def test_arithmetic_decides_between_competing_totals(tmp_path: Path) -> None:
     assert inv.total is not None and inv.total.value == Decimal("220.00")
     checks = {c.name: c.status for c in inv.run.checks} if inv.run else {}
     assert checks["subtotal_plus_tax"] == "passed"
+
+
+@pytest.mark.parametrize(
+    "first_line",
+    ["Invoice #INV-3301", "INVOICE INV-3301", "Invoice No.INV-3301", "Invoice #: INV-3301"],
+)
+def test_invoice_number_glued_to_its_label_or_title(tmp_path: Path, first_line: str) -> None:
+    path = tmp_path / "n.pdf"
+    path.write_bytes(make_pdf([first_line, "Date: 2024-05-02", "Total: 50.00 USD"]))
+    inv = extract(path)
+    assert inv.invoice_number is not None and inv.invoice_number.value == "INV-3301"

@@ -64,7 +64,7 @@ HEADER_TYPES = {
     "payment_terms": "text",
 }
 # How much a value's position relative to its label is worth.
-INLINE, RIGHT, BELOW, SUFFIX, LEFT = 1.0, 0.95, 0.85, 0.7, 0.6
+INLINE, RIGHT, BELOW, TITLE, SUFFIX, LEFT = 1.0, 0.95, 0.85, 0.8, 0.7, 0.6
 
 
 @dataclass
@@ -133,6 +133,19 @@ def _header_fields(ctx: Context, skip_lines: set[int]) -> tuple[dict[str, Candid
         page_weight = 1.0 if line.page == 1 else 0.8
         for seg in line.segments:
             for hit in [*ctx.hits_of(seg), *match_label_suffix(seg)]:
+                if hit.kind == "title" and hit.rest and looks_like_id(hit.rest.lstrip("#: ")):
+                    # 'INVOICE 2024-118', 'Facture n° F-77': a number right after the title.
+                    value = hit.rest.lstrip("#: ")
+                    cands.append(
+                        Candidate(
+                            hit.score * TITLE * page_weight,
+                            "invoice_number",
+                            value,
+                            list(hit.rest_words),
+                            seg,
+                        )
+                    )
+                    continue
                 kind = HEADER_TYPES.get(hit.name) if hit.kind == "field" else None
                 if kind is None:
                     continue

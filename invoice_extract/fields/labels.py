@@ -91,10 +91,11 @@ def _split_rest(segment: Segment, tokens: int) -> tuple[str, tuple[Word, ...]]:
                 rest = segment.words[i + 1 :]
                 return " ".join(w.text for w in rest).strip(" :#"), tuple(rest)
             continue
-        # The label ends inside this word ("No.12345"): keep the word's tail.
+        # The label ends inside this word ('No.12345', '#12345'): keep the word's tail.
         need = tokens - seen
         for k in range(1, len(word.text)):
-            if len(normalise(word.text[:k]).split()) == need and not word.text[k].isalnum():
+            head, tail_tokens = normalise(word.text[:k]).split(), normalise(word.text[k:]).split()
+            if len(head) == need and len(head) + len(tail_tokens) == n:
                 tail = word.text[k:].lstrip(" .:#")
                 rest_words = (word, *segment.words[i + 1 :])
                 return " ".join(

@@ -36,7 +36,7 @@ def normalise(text: str) -> str:
     for ch in text:
         if unicodedata.combining(ch):
             continue
-        out.append(ch if ch.isalnum() or ch in "#%" else " ")
+        out.append(ch if ch.isalnum() or ch == "%" else " # " if ch == "#" else " ")
     return " ".join("".join(out).split())
 
 
@@ -157,8 +157,59 @@ for _lang, _months in MONTHS.items():
             _MONTH_INDEX.setdefault(_name, _i + 1)
 
 _NUMERIC_DATE = re.compile(r"^(\d{1,4})([./\-])(\d{1,2})\2(\d{2,4})$")
-_WORDS_DATE = re.compile(r"^(\d{1,2}) (?:de )?([a-z]+) (?:de )?(\d{4})$")
+_WORDS_DATE = re.compile(r"^(\d{1,2}) (?:de |of )?([a-z]+) (?:de )?(\d{4}|\d{2})$")
 _WORDS_DATE_US = re.compile(r"^([a-z]+) (\d{1,2}) (\d{4})$")
+# '3rd', '1st', '1er', '1º': ordinal marks after the day.
+_ORDINAL = re.compile(r"\b(\d{1,2})(?:st|nd|rd|th|er|re|e|o)\b")
+_WEEKDAYS = {
+    "monday",
+    "tuesday",
+    "wednesday",
+    "thursday",
+    "friday",
+    "saturday",
+    "sunday",
+    "mon",
+    "tue",
+    "wed",
+    "thu",
+    "fri",
+    "sat",
+    "sun",
+    "montag",
+    "dienstag",
+    "mittwoch",
+    "donnerstag",
+    "freitag",
+    "samstag",
+    "sonntag",
+    "lundi",
+    "mardi",
+    "mercredi",
+    "jeudi",
+    "vendredi",
+    "samedi",
+    "dimanche",
+    "lunes",
+    "martes",
+    "miercoles",
+    "jueves",
+    "viernes",
+    "sabado",
+    "domingo",
+    "maandag",
+    "dinsdag",
+    "woensdag",
+    "donderdag",
+    "vrijdag",
+    "zaterdag",
+    "zondag",
+    "lunedi",
+    "martedi",
+    "mercoledi",
+    "giovedi",
+    "venerdi",
+}
 
 
 def _year(y: int) -> int:
@@ -192,7 +243,9 @@ def parse_date(text: str, order: DateOrder = "DMY") -> dt.date | None:
         if first > 12 or order == "DMY":
             return _date(year, second, first)
         return _date(year, first, second)
-    n = normalise(t.replace("-", " "))
+    n = _ORDINAL.sub(r"\1", normalise(t.replace("-", " ")))
+    if n.split(" ", 1)[0] in _WEEKDAYS:  # 'Monday, 4 March 2024'
+        n = n.split(" ", 1)[1] if " " in n else ""
     m = _WORDS_DATE.match(n)
     if m and m.group(2) in _MONTH_INDEX:
         return _date(int(m.group(3)), _MONTH_INDEX[m.group(2)], int(m.group(1)))
