@@ -18,7 +18,13 @@ from invoice_extract.config import PipelineConfig
 from invoice_extract.errors import InvoiceExtractError
 from invoice_extract.export import write_results, write_sql
 from invoice_extract.pipeline import Pipeline, Result, expand_paths
-from invoice_extract.schema import ExtractedField, Invoice, write_json_schema
+from invoice_extract.schema import (
+    HEADER_FIELDS,
+    PARTY_FIELDS,
+    ExtractedField,
+    Invoice,
+    write_json_schema,
+)
 
 app = typer.Typer(
     add_completion=False,
@@ -96,25 +102,11 @@ def show(
     table = Table(title=str(file))
     for col in ("field", "value", "confidence", "evidence"):
         table.add_column(col)
-    for name in (
-        "document_type",
-        "invoice_number",
-        "invoice_date",
-        "due_date",
-        "purchase_order",
-        "currency",
-        "payment_terms",
-        "iban",
-        "bic",
-        "subtotal",
-        "total_tax",
-        "total",
-        "amount_due",
-    ):
+    for name in HEADER_FIELDS:
         table.add_row(name, *_fmt(getattr(inv, name)))
     for side in ("vendor", "customer"):
         party = getattr(inv, side)
-        for name in ("name", "address", "vat_id", "country_code", "email", "phone"):
+        for name in PARTY_FIELDS:
             table.add_row(f"{side}.{name}", *_fmt(getattr(party, name)))
     for t in inv.tax_lines:
         table.add_row(f"tax {t.rate.value if t.rate else ''}%", *_fmt(t.amount))

@@ -18,43 +18,14 @@ from typing import Any
 
 from rapidfuzz import fuzz
 
+from invoice_extract import schema
 from invoice_extract.schema import ExtractedField, Invoice, LineItem
 
 HEADER_FIELDS = [
-    "document_type",
-    "invoice_number",
-    "invoice_date",
-    "due_date",
-    "purchase_order",
-    "currency",
-    "payment_terms",
-    "iban",
-    "bic",
-    "subtotal",
-    "total_tax",
-    "total",
-    "amount_due",
-    "vendor.name",
-    "vendor.address",
-    "vendor.vat_id",
-    "vendor.country_code",
-    "vendor.email",
-    "vendor.phone",
-    "vendor.registration_number",
-    "customer.name",
-    "customer.address",
-    "customer.vat_id",
-    "customer.country_code",
+    *schema.HEADER_FIELDS,
+    *(f"{side}.{name}" for side in ("vendor", "customer") for name in schema.PARTY_FIELDS),
 ]
-ITEM_FIELDS = [
-    "description",
-    "quantity",
-    "unit",
-    "unit_price",
-    "amount",
-    "tax_rate",
-    "product_code",
-]
+ITEM_FIELDS = list(schema.LINE_ITEM_FIELDS)
 
 
 @dataclass

@@ -5,7 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from invoice_extract.schema import ExtractedField, Invoice
+from invoice_extract.schema import LINE_ITEM_FIELDS, ExtractedField, Invoice
 
 INVOICE_COLUMNS = [
     "source",
@@ -34,17 +34,7 @@ INVOICE_COLUMNS = [
     "checks_failed",
     "warnings",
 ]
-LINE_ITEM_COLUMNS = [
-    "source",
-    "index",
-    "description",
-    "quantity",
-    "unit",
-    "unit_price",
-    "amount",
-    "tax_rate",
-    "product_code",
-]
+LINE_ITEM_COLUMNS = ["source", "index", *LINE_ITEM_FIELDS]
 ERROR_COLUMNS = ["source", "error_type", "message"]
 
 
@@ -93,13 +83,7 @@ def line_item_rows(inv: Invoice, source: str) -> list[dict[str, Any]]:
         {
             "source": source,
             "index": i + 1,
-            "description": _plain(item.description),
-            "quantity": _plain(item.quantity),
-            "unit": _plain(item.unit),
-            "unit_price": _plain(item.unit_price),
-            "amount": _plain(item.amount),
-            "tax_rate": _plain(item.tax_rate),
-            "product_code": _plain(item.product_code),
+            **{name: _plain(getattr(item, name)) for name in LINE_ITEM_FIELDS},
         }
         for i, item in enumerate(inv.line_items)
     ]

@@ -42,6 +42,7 @@ from invoice_extract.fields.parties import (
 )
 from invoice_extract.fields.table import Table, cell_value, find_table
 from invoice_extract.schema import (
+    LINE_ITEM_FIELDS,
     AmountField,
     Charge,
     DateField,
@@ -312,15 +313,7 @@ def _line_items(ctx: Context, table: Table) -> list[LineItem]:
     items = []
     for row in table.rows:
         item = LineItem()
-        for name in (
-            "description",
-            "quantity",
-            "unit",
-            "unit_price",
-            "amount",
-            "tax_rate",
-            "product_code",
-        ):
+        for name in LINE_ITEM_FIELDS:
             found = cell_value(row, name, ctx)
             if found is None:
                 continue

@@ -173,6 +173,27 @@ class Invoice(BaseModel):
         return [c.name for c in (self.run.checks if self.run else []) if c.status == "failed"]
 
 
+# The single-valued fields of an Invoice in display order, and those of its parts: one list
+# that the CLI, the CSV writers and the evaluation all read.
+HEADER_FIELDS: tuple[str, ...] = (
+    "document_type",
+    "invoice_number",
+    "invoice_date",
+    "due_date",
+    "purchase_order",
+    "currency",
+    "payment_terms",
+    "iban",
+    "bic",
+    "subtotal",
+    "total_tax",
+    "total",
+    "amount_due",
+)
+PARTY_FIELDS: tuple[str, ...] = tuple(Party.model_fields)
+LINE_ITEM_FIELDS: tuple[str, ...] = tuple(LineItem.model_fields)
+
+
 def invoice_json_schema() -> dict[str, Any]:
     """The JSON Schema of :class:`Invoice`, as written to ``schemas/invoice.schema.json``."""
     schema = Invoice.model_json_schema(mode="serialization")
@@ -187,6 +208,9 @@ def write_json_schema(path: Path) -> None:
 
 
 __all__ = [
+    "HEADER_FIELDS",
+    "LINE_ITEM_FIELDS",
+    "PARTY_FIELDS",
     "AmountField",
     "BBox",
     "Charge",
