@@ -52,7 +52,8 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{len(docs)} documents, {failed} failed to extract\n")
     print(f"{'field':<24} {'prec':>6} {'recall':>6} {'F1':>6} {'tp':>5} {'fp':>4} {'fn':>4}")
     for name, counts in total.fields.items():
-        print(_row(name, counts))
+        if counts.tp + counts.fp + counts.fn:  # skip fields no document has or got
+            print(_row(name, counts))
     print(_row("HEADER (micro)", total.header))
     print(_row("LINE ITEMS (rows)", total.line_items))
     for name, counts in total.item_cells.items():
