@@ -22,8 +22,6 @@ from invoice_extract.fields.context import Context, build_context
 from invoice_extract.fields.labels import LabelHit, match_label_suffix
 from invoice_extract.fields.lines import Segment, build_layout
 from invoice_extract.fields.normalise import (
-    find_iban,
-    find_vat_ids,
     is_bic,
     looks_like_id,
     parse_amount,
@@ -181,15 +179,14 @@ def _header_fields(ctx: Context, skip_lines: set[int]) -> tuple[dict[str, Candid
             continue
         chosen[c.field] = c
         used |= ids
-    used_segments = set()
-    for c in chosen.values():
-        used_segments.add(id(c.label))
-        line = ctx.layout.lines[c.label.line]
-        for s in line.segments + [
-            s for ln in ctx.layout.lines[c.label.line + 1 : c.label.line + 3] for s in ln.segments
-        ]:
-            if any(id(w) in used for w in s.words):
-                used_segments.add(id(s))
+    # Labels and every segment holding a chosen value belong to the metadata block.
+    used_segments = {id(c.label) for c in chosen.values()}
+    used_segments |= {
+        id(seg)
+        for line in ctx.layout.lines
+        for seg in line.segments
+        if any(id(w) in used for w in seg.words)
+    }
     return chosen, used_segments
 
 
@@ -447,12 +444,12 @@ Found = tuple[str, list[Word]]
 
 @dataclass
 class Identifiers:
-    vats: list[tuple[str, list[Word], Segment]]
-    iban: Found | None = None
+    """Identifiers taken after their labels (VAT ids and IBANs come from the context)."""
+
     bic: Found | None = None
     email: Found | None = None
     phone: Found | None = None
-    registration: Found | None = None
+    registration_number: Found | None = None
 
 
 def _id_value(kind: str, text: str) -> str | None:
@@ -470,20 +467,16 @@ def _id_value(kind: str, text: str) -> str | None:
 
 
 def _identifiers(ctx: Context, customer: Block | None) -> Identifiers:
-    """VAT ids, IBAN, BIC, the vendor's e-mail, phone and registration number: checksum
-    validated where a checksum exists, taken after their labels otherwise."""
-    found = Identifiers(vats=[])
+    """The vendor's BIC, e-mail, phone and registration number: validated where a format or
+    checksum exists, taken right after (or beside) their labels."""
+    found = Identifiers()
     for line in ctx.layout.lines:
         for i, seg in enumerate(line.segments):
-            found.vats.extend((v, seg.words, seg) for v in find_vat_ids(seg.text))
-            if found.iban is None and (iban := find_iban(seg.text)):
-                found.iban = (iban, seg.words)
             nxt = line.segments[i + 1] if i + 1 < len(line.segments) else None
             for hit in ctx.hits_of(seg):
-                attr = {"bic": "bic", "phone": "phone", "registration_number": "registration"}.get(
-                    hit.name
-                )
-                if hit.kind != "id" or attr is None or getattr(found, attr) is not None:
+                if hit.kind != "id" or hit.name not in ("bic", "phone", "registration_number"):
+                    continue
+                if getattr(found, hit.name) is not None:
                     continue
                 for text, words in (
                     (hit.rest, list(hit.rest_words)),
@@ -491,7 +484,7 @@ def _identifiers(ctx: Context, customer: Block | None) -> Identifiers:
                 ):
                     value = _id_value(hit.name, text)
                     if value:
-                        setattr(found, attr, (value, words))
+                        setattr(found, hit.name, (value, words))
                         break
             email = EMAIL.search(seg.text)
             if email and found.email is None and not (customer and customer.contains(seg)):
@@ -556,26 +549,28 @@ def map_fields(document: Document, config: PipelineConfig) -> Invoice:
     cust, _ = customer_block(ctx, taken)
     vend = vendor_block(ctx, cust, taken)
     ids = _identifiers(ctx, cust)
-    cust_vat = next(((v, w) for v, w, s in ids.vats if cust and cust.contains(s)), None)
+    in_customer = [(v, s.words) for v, s in ctx.vat_ids if cust and cust.contains(s)]
+    cust_vat = in_customer[0] if in_customer else None
     vend_vat = next(
         (
-            (v, w)
-            for v, w, s in ids.vats
+            (v, s.words)
+            for v, s in ctx.vat_ids
             if not (cust and cust.contains(s)) and (cust_vat is None or v != cust_vat[0])
         ),
         None,
     )
-    inv.vendor = _party(ctx, vend, vend_vat, ids.iban[0] if ids.iban else None, 0.85)
+    iban = (ctx.ibans[0][0], ctx.ibans[0][1].words) if ctx.ibans else None
+    inv.vendor = _party(ctx, vend, vend_vat, iban[0] if iban else None, 0.85)
     inv.customer = _party(ctx, cust, cust_vat, None, 0.9)
     for name, found, conf in (
         ("email", ids.email, 0.85),
         ("phone", ids.phone, 0.8),
-        ("registration_number", ids.registration, 0.85),
+        ("registration_number", ids.registration_number, 0.85),
     ):
         if found:
             setattr(inv.vendor, name, _text_field(ctx, found[0], found[1], conf))
-    if ids.iban:
-        inv.iban = _text_field(ctx, ids.iban[0], ids.iban[1], 0.98)
+    if iban:
+        inv.iban = _text_field(ctx, iban[0], iban[1], 0.98)
     if ids.bic:
         inv.bic = _text_field(ctx, ids.bic[0], ids.bic[1], 0.95)
     if ctx.currency:

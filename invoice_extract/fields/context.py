@@ -41,6 +41,8 @@ class Context:
     date_order: DateOrder
     currency: tuple[str, list[Word], float] | None
     countries: list[str] = field(default_factory=list)
+    vat_ids: list[tuple[str, Segment]] = field(default_factory=list)
+    ibans: list[tuple[str, Segment]] = field(default_factory=list)
 
     def hits_of(self, seg: Segment) -> list[LabelHit]:
         """The segment's best reading: the hits tied with the best (score, length).
@@ -83,17 +85,31 @@ def _decimal_mark(layout: TextLayout) -> DecimalMark | None:
     return "." if votes["."] >= votes[","] else ","
 
 
-def _countries(lines: list[Line]) -> list[str]:
-    """Countries the document shows evidence of (VAT ids, IBANs, country names, US ZIPs)."""
+def _identifiers(lines: list[Line]) -> tuple[list[tuple[str, Segment]], list[tuple[str, Segment]]]:
+    """Every checksum-valid VAT id and IBAN on the page, with the segment showing it."""
+    vats = [(v, seg) for line in lines for seg in line.segments for v in find_vat_ids(seg.text)]
+    ibans = [
+        (iban, seg)
+        for line in lines
+        for seg in line.segments
+        if (iban := find_iban(seg.text)) is not None
+    ]
+    return vats, ibans
+
+
+def _countries(
+    lines: list[Line], vats: list[tuple[str, Segment]], ibans: list[tuple[str, Segment]]
+) -> list[str]:
+    """Countries the document shows evidence of (VAT ids, IBANs, country names, US ZIPs),
+    strongest first."""
     found: Counter[str] = Counter()
+    for vat, _ in vats:
+        found["GR" if vat[:2] == "EL" else vat[:2]] += 2
+    for iban, _ in ibans:
+        found[iban[:2]] += 2
     names = {n: code for code, ns in COUNTRY_NAMES.items() for n in ns}
     for line in lines:
         for seg in line.segments:
-            for vat in find_vat_ids(seg.text):
-                found[vat[:2].replace("EL", "GR")] += 2
-            iban = find_iban(seg.text)
-            if iban:
-                found[iban[:2]] += 2
             if seg.norm in names:
                 found[names[seg.norm]] += 1
             if _US_STATE_ZIP.search(seg.text):
@@ -175,7 +191,8 @@ def build_context(layout: TextLayout, config: PipelineConfig) -> Context:
     hits = {id(seg): match_label(seg) for line in layout.lines for seg in line.segments}
     hits = {k: v for k, v in hits.items() if v}
     language = _language(layout)
-    countries = _countries(layout.lines)
+    vats, ibans = _identifiers(layout.lines)
+    countries = _countries(layout.lines, vats, ibans)
     currency = _currency(layout, countries)
     return Context(
         layout=layout,
@@ -191,4 +208,6 @@ def build_context(layout: TextLayout, config: PipelineConfig) -> Context:
         ),
         currency=currency,
         countries=countries,
+        vat_ids=vats,
+        ibans=ibans,
     )
