@@ -3,7 +3,8 @@
 PY ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-APT_PACKAGES := poppler-utils fonts-dejavu-core fonts-liberation
+APT_PACKAGES := poppler-utils fonts-dejavu-core fonts-liberation tesseract-ocr \
+	tesseract-ocr-deu tesseract-ocr-fra tesseract-ocr-spa tesseract-ocr-nld tesseract-ocr-ita
 
 .PHONY: install demo test lint typecheck check fixtures bench schema clean
 

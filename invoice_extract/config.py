@@ -17,6 +17,12 @@ class Limits(BaseModel):
 
 class PipelineConfig(BaseModel):
     limits: Limits = Field(default_factory=Limits)
+    # auto: a page's text layer where usable, OCR otherwise; always: OCR every page;
+    # never: text layers only (pages without one are reported, not read).
+    ocr: Literal["auto", "always", "never"] = "auto"
+    recognizer: Literal["ppocr", "trocr", "tesseract"] = "ppocr"
+    trocr_model: str | None = None  # hub id or local directory for the trocr recogniser
+    dpi: int = Field(default=200, ge=72, le=600)  # rasterising PDF pages for OCR
     # Used only when a document's own evidence (an unambiguous date, its language) is silent.
     default_date_order: Literal["DMY", "MDY"] = "DMY"
     password: str | None = None

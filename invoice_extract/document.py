@@ -61,6 +61,7 @@ class Document:
     media_type: str
     pages: list[Page]
     warnings: list[str] = field(default_factory=list)
+    data: bytes = field(default=b"", repr=False)  # the source, to render pages on demand
 
     @property
     def words(self) -> list[Word]:

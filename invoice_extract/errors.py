@@ -55,3 +55,7 @@ class NotAnInvoice(InvoiceExtractError):
 
 class ProcessingError(InvoiceExtractError):
     """An unexpected failure inside the pipeline for this document (a bug to report)."""
+
+
+class ModelUnavailable(InvoiceExtractError):
+    """A configured model (or program) cannot be loaded here; ``source`` names it."""

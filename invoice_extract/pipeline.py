@@ -1,4 +1,5 @@
-"""Wires the stages: ingest -> fields -> validate, one document at a time.
+"""Wires the stages: ingest -> (rasterise -> OCR) -> fields -> validate, one document at a
+time; OCR only for pages without a usable text layer (``PipelineConfig.ocr``).
 
 ``Pipeline`` holds the configuration (and, with the image path, the models, loaded once per
 Pipeline). ``extract_many`` never stops a batch: each result is an Invoice or a typed error.
@@ -13,15 +14,26 @@ from concurrent.futures import ProcessPoolExecutor
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
+import numpy as np
+
 from invoice_extract.config import PipelineConfig
-from invoice_extract.errors import InvoiceExtractError, OcrRequired, ProcessingError
+from invoice_extract.document import Document
+from invoice_extract.errors import (
+    InvoiceExtractError,
+    NotAnInvoice,
+    OcrRequired,
+    ProcessingError,
+)
 from invoice_extract.fields import map_fields
-from invoice_extract.ingest import Source, load_document
+from invoice_extract.ingest import Source, load_document, page_image
+from invoice_extract.ocr import OcrEngine
+from invoice_extract.preprocess import ink_fraction, to_rgb
 from invoice_extract.schema import Invoice, PageInfo, RunInfo
 from invoice_extract.schema import Source as SourceInfo
 from invoice_extract.validate import validate
 
 Result = Invoice | InvoiceExtractError
+BLANK_INK, BLACK_INK = 0.001, 0.9  # shares of dark pixels: nothing printed / nothing legible
 
 
 def _version() -> str:
@@ -36,6 +48,7 @@ class Pipeline:
 
     def __init__(self, config: PipelineConfig | None = None) -> None:
         self.config = config or PipelineConfig()
+        self._engine: OcrEngine | None = None  # loaded on the first page that needs OCR
 
     def extract(self, source: Source) -> Invoice:
         """One document to an Invoice; raises an ``InvoiceExtractError`` subclass."""
@@ -43,11 +56,14 @@ class Pipeline:
         t0 = time.perf_counter()
         doc = load_document(source, self.config.limits, self.config.password)
         timings["ingest"] = time.perf_counter() - t0
-        if not any(p.text_source != "none" for p in doc.pages):
-            raise OcrRequired(
-                doc.name,
-                "no page has a usable text layer (a scan or an image); OCR is needed to read it",
-            )
+        self._ocr(doc, timings)
+        if not any(p.words for p in doc.pages):
+            if self.config.ocr == "never" and any(p.text_source == "none" for p in doc.pages):
+                raise OcrRequired(
+                    doc.name,
+                    "no page has a usable text layer (a scan or an image) and OCR is off",
+                )
+            raise NotAnInvoice(doc.name, "no text found on any page (blank or unreadable)")
         t1 = time.perf_counter()
         invoice = map_fields(doc, self.config)
         timings["fields"] = time.perf_counter() - t1
@@ -78,6 +94,36 @@ class Pipeline:
             timings={k: round(v, 6) for k, v in timings.items()},
         )
         return invoice
+
+    def _ocr(self, doc: Document, timings: dict[str, float]) -> None:
+        """Read the pages that need it (``config.ocr``) with the OCR engine, page by page."""
+        mode = self.config.ocr
+        pages = [p for p in doc.pages if mode == "always" or (mode == "auto" and not p.words)]
+        if mode == "never" or not pages:
+            return
+        if self._engine is None:
+            self._engine = OcrEngine(self.config.recognizer, self.config.trocr_model)
+        for page in pages:
+            t0 = time.perf_counter()
+            image, dpi = page_image(doc, page.number, self.config.dpi, self.config.limits)
+            pixels = to_rgb(np.asarray(image))
+            timings["rasterise"] = timings.get("rasterise", 0.0) + time.perf_counter() - t0
+            page.warnings = [w for w in page.warnings if "needs OCR" not in w]
+            ink = ink_fraction(pixels)
+            if ink < BLANK_INK or ink > BLACK_INK:
+                kind = "blank" if ink < BLANK_INK else "almost entirely black"
+                page.warnings.append(f"page {page.number} is {kind}; nothing to read")
+                page.words, page.text_source = [], "none"
+                continue
+            t1 = time.perf_counter()
+            result = self._engine.read(pixels, page.number)
+            timings["ocr"] = timings.get("ocr", 0.0) + time.perf_counter() - t1
+            page.words, page.text_source = result.words, "ocr"
+            # Geometry in points, as for text layers: pixels at the page's resolution.
+            page.width, page.height = result.width * 72 / dpi, result.height * 72 / dpi
+            page.warnings.extend(f"page {page.number}: {note}" for note in result.notes)
+            if not result.words:
+                page.warnings.append(f"page {page.number}: OCR found no text")
 
     def try_extract(self, source: Source) -> Result:
         """Like ``extract`` but returns the error instead of raising it."""

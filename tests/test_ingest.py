@@ -178,7 +178,7 @@ def test_image_without_ocr_is_reported(tmp_path: Path) -> None:
     path = tmp_path / "scan.png"
     Image.new("RGB", (200, 300), "white").save(path)
     with pytest.raises(OcrRequired, match="scan.png: no page has a usable text layer"):
-        extract(path)
+        extract(path, PipelineConfig(ocr="never"))
     pages = load_document(path, Limits()).pages
     assert pages[0].text_source == "none" and "needs OCR" in pages[0].warnings[0]
 
@@ -243,7 +243,7 @@ def test_invisible_ocr_layer_of_poor_quality_needs_ocr(tmp_path: Path) -> None:
     assert page.text_source == "none"
     assert "invisible OCR text layer is unusable" in page.warnings[0]
     with pytest.raises(OcrRequired):
-        extract(path)
+        extract(path, PipelineConfig(ocr="never"))
 
 
 def test_sources_as_bytes_and_binary_files() -> None:

@@ -11,6 +11,8 @@ import os
 from pathlib import Path
 from typing import BinaryIO
 
+from PIL import Image
+
 from invoice_extract.config import Limits
 from invoice_extract.document import Document
 from invoice_extract.errors import (
@@ -19,7 +21,7 @@ from invoice_extract.errors import (
     EmptyDocument,
     UnsupportedFormat,
 )
-from invoice_extract.ingest.image import read_image
+from invoice_extract.ingest.image import load_frame, read_image
 from invoice_extract.ingest.pdf import rasterise, read_pdf
 
 Source = str | os.PathLike[str] | bytes | BinaryIO
@@ -96,6 +98,20 @@ def read_source(source: Source, limits: Limits) -> tuple[str, bytes]:
     return name, data
 
 
+def page_image(doc: Document, page: int, dpi: int, limits: Limits) -> tuple[Image.Image, float]:
+    """One page as an RGB image, rendered or decoded only now (a long document never sits
+    whole in memory), and its resolution in dots per inch. A PDF page that would exceed
+    ``limits.max_pixels`` at ``dpi`` is rendered at the highest resolution that fits."""
+    if doc.media_type == "application/pdf":
+        p = doc.pages[page - 1]
+        pixels = (p.width / 72 * dpi) * (p.height / 72 * dpi)
+        if pixels > limits.max_pixels:
+            dpi = max(36, int(dpi * (limits.max_pixels / pixels) ** 0.5))
+            p.warnings.append(f"page {page} rendered at {dpi} dpi to stay within limits.max_pixels")
+        return rasterise(doc.name, doc.data, page, dpi), float(dpi)
+    return load_frame(doc.name, doc.data, page)
+
+
 def load_document(source: Source, limits: Limits, password: str | None = None) -> Document:
     """Read any supported source into a Document of pages with words (text layer only)."""
     name, data = read_source(source, limits)
@@ -111,6 +127,7 @@ def load_document(source: Source, limits: Limits, password: str | None = None) -
         sha256=hashlib.sha256(data).hexdigest(),
         media_type=media_type,
         pages=pages,
+        data=data,
     )
     suffix = Path(name).suffix.lower()
     if suffix and suffix not in _EXTENSIONS.get(media_type, set()):
@@ -120,4 +137,11 @@ def load_document(source: Source, limits: Limits, password: str | None = None) -
     return doc
 
 
-__all__ = ["Source", "load_document", "rasterise", "read_source", "sniff_media_type"]
+__all__ = [
+    "Source",
+    "load_document",
+    "page_image",
+    "rasterise",
+    "read_source",
+    "sniff_media_type",
+]

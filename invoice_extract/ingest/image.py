@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import io
 
-from PIL import Image, UnidentifiedImageError
+from PIL import Image, ImageOps, UnidentifiedImageError
 
 from invoice_extract.config import Limits
 from invoice_extract.document import Page
 from invoice_extract.errors import DocumentTooLarge, UnreadableDocument
 
 NEEDS_OCR = "page {n} has no text layer; it needs OCR"
+MIN_SIDE = 100  # pixels: smaller images cannot hold readable invoice text
+DEFAULT_DPI = 200.0  # for images that do not say
 
 
 def read_image(name: str, data: bytes, limits: Limits) -> list[Page]:
@@ -27,6 +29,12 @@ def read_image(name: str, data: bytes, limits: Limits) -> list[Page]:
             for i in range(frames):
                 img.seek(i)
                 w, h = img.size
+                if min(w, h) < MIN_SIDE:
+                    raise UnreadableDocument(
+                        name,
+                        f"page {i + 1} is {w}x{h} pixels, too small to hold readable "
+                        f"text (at least {MIN_SIDE} pixels a side)",
+                    )
                 if w * h > limits.max_pixels:
                     raise DocumentTooLarge(
                         name,
@@ -41,6 +49,21 @@ def read_image(name: str, data: bytes, limits: Limits) -> list[Page]:
                         warnings=[NEEDS_OCR.format(n=i + 1)],
                     )
                 )
+    except Image.DecompressionBombError as exc:
+        raise DocumentTooLarge(name, f"image too large to decode safely: {exc}") from exc
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
         raise UnreadableDocument(name, f"corrupt or truncated image: {exc}") from exc
     return pages
+
+
+def load_frame(name: str, data: bytes, page: int) -> tuple[Image.Image, float]:
+    """Frame ``page`` (1-based) as RGB, turned by its EXIF orientation, with its dpi. 1-bit,
+    greyscale, palette and CMYK images are converted; a truncated file is an error."""
+    try:
+        with Image.open(io.BytesIO(data)) as img:
+            img.seek(page - 1)
+            dpi = img.info.get("dpi", (DEFAULT_DPI, DEFAULT_DPI))[0] or DEFAULT_DPI
+            frame = ImageOps.exif_transpose(img) or img
+            return frame.convert("RGB"), float(dpi) if 50 <= float(dpi) <= 1200 else DEFAULT_DPI
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, EOFError) as exc:
+        raise UnreadableDocument(name, f"corrupt or truncated image (page {page}): {exc}") from exc

@@ -1,0 +1,52 @@
+"""Text detection and recognition for pages without a usable text layer.
+
+A page image goes through the PP-OCR text detector (shipped in rapidocr), its line crops
+through a :class:`Recognizer` chosen by name, and comes back as :class:`Word` values with
+boxes normalised to the page, exactly like words from a PDF's text layer.
+
+Recognisers: ``ppocr`` (rapidocr's PP-OCR recogniser, the offline default), ``trocr``
+(transformers' VisionEncoderDecoderModel, by hub id or local directory) and ``tesseract``
+(Debian's tesseract-ocr, optional). Each is loaded once per process and reused.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from functools import lru_cache
+from typing import Protocol
+
+import numpy as np
+
+RECOGNIZERS = ("ppocr", "trocr", "tesseract")
+
+
+class Recognizer(Protocol):
+    """Reads text-line crops (RGB arrays) in batches: text and a confidence for each."""
+
+    name: str
+
+    def recognise(self, crops: Sequence[np.ndarray]) -> list[tuple[str, float]]: ...
+
+
+@lru_cache(maxsize=4)
+def load_recognizer(name: str, model: str | None = None) -> Recognizer:
+    """The recogniser called ``name``, loaded once per process (``model``: a TrOCR hub id or
+    local directory)."""
+    if name == "ppocr":
+        from invoice_extract.ocr.ppocr import PpocrRecognizer
+
+        return PpocrRecognizer()
+    if name == "trocr":
+        from invoice_extract.ocr.trocr import DEFAULT_TROCR_MODEL, TrocrRecognizer
+
+        return TrocrRecognizer(model or DEFAULT_TROCR_MODEL)
+    if name == "tesseract":
+        from invoice_extract.ocr.tesseract import TesseractRecognizer
+
+        return TesseractRecognizer()
+    raise ValueError(f"unknown recognizer {name!r}; choose one of {', '.join(RECOGNIZERS)}")
+
+
+from invoice_extract.ocr.engine import OcrEngine, OcrLine  # noqa: E402
+
+__all__ = ["RECOGNIZERS", "OcrEngine", "OcrLine", "Recognizer", "load_recognizer"]

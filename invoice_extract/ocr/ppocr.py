@@ -1,0 +1,64 @@
+"""PP-OCR through rapidocr: the text detector, the line orientation classifier and the
+recogniser, all ONNX models shipped inside the rapidocr package (no download)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from functools import lru_cache
+from typing import Any
+
+import numpy as np
+
+
+@lru_cache(maxsize=1)
+def rapidocr_engine() -> Any:
+    """One rapidocr engine per process; its models load on first use."""
+    from rapidocr import RapidOCR
+
+    return RapidOCR(params={"Global.log_level": "critical"})
+
+
+def detect_lines(image: np.ndarray) -> list[np.ndarray]:
+    """Text-line quadrilaterals (4x2 float arrays, pixel coordinates) on an RGB page."""
+    out = rapidocr_engine()(image, use_det=True, use_cls=False, use_rec=False)
+    return [] if out.boxes is None else [np.asarray(b, dtype=np.float32) for b in out.boxes]
+
+
+def crop_line(image: np.ndarray, quad: np.ndarray) -> np.ndarray:
+    """The line under ``quad``, straightened to a horizontal strip."""
+    from rapidocr.utils.process_img import get_rotate_crop_image
+
+    return np.asarray(get_rotate_crop_image(image, quad.astype(np.float32)))
+
+
+def line_angles(crops: Sequence[np.ndarray]) -> list[tuple[int, float]]:
+    """For each crop, 0 or 180 (upside down) and the classifier's confidence."""
+    if not crops:
+        return []
+    _, out = rapidocr_engine().cls_and_rotate(list(crops))
+    return [(int(label), float(score)) for label, score in out.cls_res]
+
+
+def read_page(image: np.ndarray) -> list[tuple[str, float, np.ndarray]]:
+    """Detection, line orientation and recognition in one pass, per word: text, confidence
+    and the word's quadrilateral."""
+    # rapidocr keeps the use_* flags of the last call: always pass all three.
+    out = rapidocr_engine()(image, use_det=True, use_cls=True, use_rec=True, return_word_box=True)
+    words: list[tuple[str, float, np.ndarray]] = []
+    for line in out.word_results or ():
+        for text, score, box in line:
+            if text.strip():
+                words.append((text, float(score), np.asarray(box, dtype=np.float32)))
+    return words
+
+
+class PpocrRecognizer:
+    """The PP-OCR recogniser on line crops."""
+
+    name = "ppocr"
+
+    def recognise(self, crops: Sequence[np.ndarray]) -> list[tuple[str, float]]:
+        if not crops:
+            return []
+        out = rapidocr_engine().recognize_txt(list(crops))
+        return [(t, float(s)) for t, s in zip(out.txts, out.scores, strict=True)]

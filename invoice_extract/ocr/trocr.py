@@ -1,0 +1,88 @@
+"""TrOCR: transformers' VisionEncoderDecoderModel reading text-line crops.
+
+Loaded with ``from_pretrained`` from a hub id (``microsoft/trocr-base-printed``) or a local
+directory; transformers honours ``HF_HUB_OFFLINE``. Weights that cannot be found raise
+:class:`ModelUnavailable` naming the model and how to supply it. Batched generation, greedy
+or beam search; bf16 on a GPU where present, fp32 on the CPU.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+from PIL import Image
+
+from invoice_extract.errors import ModelUnavailable
+
+DEFAULT_TROCR_MODEL = "microsoft/trocr-base-printed"
+
+
+class TrocrRecognizer:
+    name = "trocr"
+
+    def __init__(
+        self,
+        model: str = DEFAULT_TROCR_MODEL,
+        device: str | None = None,
+        num_beams: int = 1,
+        batch_size: int = 32,
+        max_new_tokens: int = 64,
+    ) -> None:
+        import torch
+        from transformers import TrOCRProcessor, VisionEncoderDecoderModel
+
+        try:
+            self.processor: Any = TrOCRProcessor.from_pretrained(model)
+            self.model: Any = VisionEncoderDecoderModel.from_pretrained(model)
+        except (OSError, ValueError) as exc:
+            raise ModelUnavailable(
+                model,
+                f"TrOCR weights could not be loaded ({exc}). Without network access (or with "
+                "HF_HUB_OFFLINE=1) pass a local directory holding the model and its processor "
+                "with --trocr-model DIR (PipelineConfig.trocr_model), or download it once "
+                f"where the hub is reachable: huggingface-cli download {model}",
+            ) from exc
+        self.device = device or ("cuda" if torch.cuda.is_available() else "cpu")
+        self.dtype = torch.bfloat16 if self.device.startswith("cuda") else torch.float32
+        move: Any = self.model.to  # transformers' own typing of .to() confuses mypy
+        self.model = move(device=self.device, dtype=self.dtype).eval()
+        self.num_beams = num_beams
+        self.batch_size = batch_size
+        self.max_new_tokens = max_new_tokens
+
+    def recognise(self, crops: Sequence[np.ndarray]) -> list[tuple[str, float]]:
+        import torch
+
+        results: list[tuple[str, float]] = []
+        for start in range(0, len(crops), self.batch_size):
+            batch = [
+                Image.fromarray(c).convert("RGB") for c in crops[start : start + self.batch_size]
+            ]
+            pixels = self.processor(images=batch, return_tensors="pt").pixel_values
+            with torch.inference_mode():
+                out = self.model.generate(
+                    pixels.to(self.device, dtype=self.dtype),
+                    num_beams=self.num_beams,
+                    max_new_tokens=self.max_new_tokens,
+                    output_scores=True,
+                    return_dict_in_generate=True,
+                )
+                steps = self.model.compute_transition_scores(
+                    out.sequences,
+                    out.scores,
+                    getattr(out, "beam_indices", None),
+                    normalize_logits=self.num_beams == 1,
+                )
+            texts = self.processor.batch_decode(out.sequences, skip_special_tokens=True)
+            pad = self.model.generation_config.pad_token_id
+            generated = out.sequences[:, -steps.shape[1] :]
+            for text, logp, tokens in zip(texts, steps.float(), generated, strict=True):
+                mask = (
+                    tokens != pad if pad is not None else torch.ones_like(tokens, dtype=torch.bool)
+                )
+                # The line's confidence: the geometric mean of its token probabilities.
+                mean = logp[mask].mean() if mask.any() else torch.tensor(float("-inf"))
+                results.append((text.strip(), float(torch.exp(mean).clamp(0, 1))))
+        return results
