@@ -93,6 +93,11 @@ def same_value(a: Any, b: Any) -> bool:
     return bool(a == b)
 
 
+def _phone_digits(value: Any) -> Any:
+    """A phone number's identity is its digits: '+34 14 2163961' == '+34142163961'."""
+    return "".join(c for c in value if c.isdigit()) if isinstance(value, str) else value
+
+
 def _count(pred: Any, truth: Any) -> Counts:
     if truth is None:
         return Counts(fp=1) if pred is not None else Counts()
@@ -118,7 +123,7 @@ def score(pred: Invoice, truth: Invoice, name: str = "") -> Score:
     result = Score()
     for path in HEADER_FIELDS:
         p, t = _value(_get(pred, path)), _value(_get(truth, path))
-        counts = _count(p, t)
+        counts = _count(*map(_phone_digits, (p, t))) if path.endswith("phone") else _count(p, t)
         result.fields[path] = counts
         if counts.fp or counts.fn:
             result.misses.append((name, path, p, t))

@@ -374,8 +374,10 @@ def _party(
     return party
 
 
+# 'SWIFT-BIC: COBADEMM', and OCR's 'IBAN GB97...026BIC: RABOGBMM' with no space before it.
 _BIC_AFTER_LABEL = re.compile(
-    r"\b(?:BIC|SWIFT)(?:[ /-]?(?:BIC|SWIFT|code))?\s*[:.]?\s*([A-Z0-9]{8,11})\b", re.IGNORECASE
+    r"(?<![A-Za-z])(?:BIC|SWIFT)(?:[ /-]?(?:BIC|SWIFT|code))?\s*[:.]?\s*([A-Z0-9]{8,11})\b",
+    re.IGNORECASE,
 )
 
 

@@ -128,7 +128,35 @@ def match_label(segment: Segment) -> list[LabelHit]:
                 continue
             rest, rest_words = _split_rest(segment, n)
             hits[key] = LabelHit(kind, name, value, n, segment, rest, rest_words)
+    if len(tokens) > 1 and not any(h.tokens == len(tokens) for h in hits.values()):
+        for key, hit in _spaced_out(segment, tokens).items():
+            if key not in hits or hits[key].tokens < hit.tokens:
+                hits[key] = hit
     return sorted(hits.values(), key=lambda h: (-h.score, -h.tokens))
+
+
+def _spaced_out(segment: Segment, tokens: list[str]) -> dict[tuple[str, str], LabelHit]:
+    """A whole segment that is a label with OCR's stray spaces ('CR EDIT N OTE')."""
+    compact = "".join(tokens)
+    found = process.extractOne(
+        compact, _compact_table(), scorer=fuzz.ratio, score_cutoff=FUZZY_CUTOFF + 4
+    )
+    if found is None or len(compact) <= 5:
+        return {}
+    kind, name = _compact_owners()[found[2]]
+    return {(kind, name): LabelHit(kind, name, found[1] / 100.0, len(tokens), segment, "", ())}
+
+
+@lru_cache(maxsize=1)
+def _compact_table() -> list[str]:
+    table = _prefix_table()
+    return [c.replace(" ", "") for n in sorted(table.choices) for c in table.choices[n]]
+
+
+@lru_cache(maxsize=1)
+def _compact_owners() -> list[tuple[str, str]]:
+    table = _prefix_table()
+    return [o for n in sorted(table.owners) for o in table.owners[n]]
 
 
 def match_label_suffix(segment: Segment, kinds: tuple[str, ...] = ("field",)) -> list[LabelHit]:

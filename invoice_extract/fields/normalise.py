@@ -27,6 +27,9 @@ _FOLD = str.maketrans(
 )
 
 
+_LETTER_DIGIT = re.compile(r"(?<=[^\W\d_])(?=\d)|(?<=\d)(?=[^\W\d_])")
+
+
 @lru_cache(maxsize=65536)
 def normalise(text: str) -> str:
     """Fold case, accents and punctuation: 'Rechnungs-Nr.:' -> 'rechnungs nr'."""
@@ -37,7 +40,8 @@ def normalise(text: str) -> str:
         if unicodedata.combining(ch):
             continue
         out.append(ch if ch.isalnum() or ch == "%" else " # " if ch == "#" else " ")
-    return " ".join("".join(out).split())
+    # Letters and digits run together by OCR ('BTW21%', 'Nr12345') become two tokens.
+    return " ".join(_LETTER_DIGIT.sub(" ", "".join(out)).split())
 
 
 # --- amounts -------------------------------------------------------------------------------
@@ -160,7 +164,7 @@ _NUMERIC_DATE = re.compile(r"^(\d{1,4})([./\-])(\d{1,2})\2(\d{2,4})$")
 _WORDS_DATE = re.compile(r"^(\d{1,2}) (?:de |of )?([a-z]+) (?:de )?(\d{4}|\d{2})$")
 _WORDS_DATE_US = re.compile(r"^([a-z]+) (\d{1,2}) (\d{4})$")
 # '3rd', '1st', '1er', '1º': ordinal marks after the day.
-_ORDINAL = re.compile(r"\b(\d{1,2})(?:st|nd|rd|th|er|re|e|o)\b")
+_ORDINAL = re.compile(r"\b(\d{1,2}) ?(?:st|nd|rd|th|er|re|e|o)\b")
 _WEEKDAYS = {
     "monday",
     "tuesday",

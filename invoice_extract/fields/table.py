@@ -9,6 +9,7 @@ repeated header.
 from __future__ import annotations
 
 import itertools
+import re
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -19,6 +20,7 @@ from invoice_extract.fields.lines import Line, Segment
 from invoice_extract.fields.normalise import normalise, parse_amount, parse_quantity, parse_rate
 
 NUMERIC = {"quantity", "unit_price", "amount", "tax_rate"}
+_LONG_NUMBER = re.compile(r"\d{4,}|\d{1,2}[./-]\d{1,2}[./-]\d{2,4}")
 MIN_HEADER_COLUMNS = 3
 ROW_GAP = 1.9  # line heights between a description line and the row it continues
 END_GAP = 4.5  # line heights of empty space that end a table
@@ -84,8 +86,11 @@ def _split_header_cell(seg: Segment, width: float) -> list[Column] | None:
 
 def _header_columns(line: Line, width: float) -> list[Column] | None:
     columns: list[Column] = []
-    unmatched = 0
+    unmatched: list[Segment] = []
     for seg in line.segments:
+        if _LONG_NUMBER.search(seg.text):
+            unmatched.append(seg)  # a value ('FR28944718766', '07-10-2024'), not a header
+            continue
         found = match_column(seg, by_leading_words=False)
         split = _split_header_cell(seg, width) if not found and len(seg.words) > 1 else None
         if split:
@@ -95,10 +100,21 @@ def _header_columns(line: Line, width: float) -> list[Column] | None:
         if found:
             columns.append(Column(found[0], seg.x0, seg.x1))
         elif seg.norm:
-            unmatched += 1
-    if unmatched > len(columns) // 2:
+            unmatched.append(seg)
+    if len(unmatched) > len(columns) // 2:
         return None
     names = [c.name for c in columns]
+    if (
+        "amount" not in names
+        and "unit_price" in names
+        and unmatched
+        and not any(ch.isdigit() for ch in unmatched[-1].text)
+        and unmatched[-1].x0 > max(c.x1 for c in columns)
+    ):
+        # The rightmost column of a line-item table holds the line amounts, even when its
+        # header is one we do not know (or OCR lost a word of it: 'Total HT' -> 'HT').
+        columns.append(Column("amount", unmatched[-1].x0, unmatched[-1].x1))
+        names.append("amount")
     if len(set(names)) < MIN_HEADER_COLUMNS or len(set(names)) != len(names):
         return None
     if "amount" not in names and "unit_price" not in names:

@@ -12,7 +12,14 @@ import numpy as np
 
 from invoice_extract.document import Word
 from invoice_extract.ocr import ppocr
-from invoice_extract.preprocess import deskew, rotate_quarter, skew_angle
+from invoice_extract.preprocess import (
+    MIN_SKEW,
+    deskew,
+    dewarp,
+    page_quad,
+    rotate_quarter,
+    skew_angle,
+)
 from invoice_extract.schema import BBox
 
 PROBE_SIDE = 1280  # detection for orientation and skew runs on a downscaled copy
@@ -49,6 +56,10 @@ def _downscale(image: np.ndarray, side: int) -> tuple[np.ndarray, float]:
 def upright(image: np.ndarray) -> tuple[np.ndarray, list[str]]:
     """Turn a page so its text reads left to right, top to bottom, and remove its skew."""
     notes: list[str] = []
+    quad = page_quad(image)
+    if quad is not None:
+        image = dewarp(image, quad)
+        notes.append("straightened a photographed sheet")
     probe, _ = _downscale(image, PROBE_SIDE)
     quads = ppocr.detect_lines(probe)
     if not quads:
@@ -77,8 +88,8 @@ def upright(image: np.ndarray) -> tuple[np.ndarray, list[str]]:
     if turns % 4:
         image = rotate_quarter(image, turns)
         notes.append(f"turned upright by {90 * (turns % 4)}°")
-    angle = skew_angle(quads)
-    if abs(angle) >= 0.3:
+    angle = skew_angle(probe)
+    if abs(angle) >= MIN_SKEW:
         image = deskew(image, angle)
         notes.append(f"deskewed by {angle:.1f}°")
     return image, notes

@@ -46,7 +46,13 @@ def read_page(image: np.ndarray) -> list[tuple[str, float, np.ndarray]]:
     out = rapidocr_engine()(image, use_det=True, use_cls=True, use_rec=True, return_word_box=True)
     words: list[tuple[str, float, np.ndarray]] = []
     for line in out.word_results or ():
-        for text, score, box in line:
+        # A line is a sequence of (text, score, box), or one such triple itself; rapidocr
+        # leaves empty entries for noise it dropped.
+        items = [line] if len(line) == 3 and isinstance(line[0], str) else line
+        for item in items:
+            if not isinstance(item, tuple | list) or len(item) != 3:
+                continue
+            text, score, box = item
             if text.strip():
                 words.append((text, float(score), np.asarray(box, dtype=np.float32)))
     return words

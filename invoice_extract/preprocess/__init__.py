@@ -7,9 +7,6 @@ Contrast normalisation and ruling-line removal are here for measurement and opt-
 
 from __future__ import annotations
 
-import math
-from collections.abc import Sequence
-
 import cv2
 import numpy as np
 
@@ -34,20 +31,27 @@ def rotate_quarter(image: np.ndarray, quarter_turns: int) -> np.ndarray:
     return np.ascontiguousarray(np.rot90(image, quarter_turns % 4))
 
 
-def skew_angle(quads: Sequence[np.ndarray]) -> float:
-    """The page's skew in degrees (counter-clockwise positive) from text-line boxes: the
-    median slope of the long edges of lines much wider than tall."""
-    angles = []
-    for q in quads:
-        (x0, y0), (x1, y1) = q[0], q[1]
-        width = math.hypot(x1 - x0, y1 - y0)
-        height = math.hypot(q[3][0] - q[0][0], q[3][1] - q[0][1])
-        if width > 3 * max(height, 1.0):
-            angles.append(math.degrees(math.atan2(-(y1 - y0), x1 - x0)))
-    if len(angles) < 3:
-        return 0.0
-    angle = float(np.median(angles))
-    return angle if abs(angle) <= MAX_SKEW else 0.0
+def skew_angle(image: np.ndarray, max_angle: float = MAX_SKEW) -> float:
+    """The page's skew in degrees (counter-clockwise positive), by projection profiles: the
+    rotation under which rows of ink are sharpest (text lines fall into few rows). Coarse
+    steps of 1° over ±``max_angle``, then 0.1° around the best."""
+    grey = cv2.cvtColor(image, cv2.COLOR_RGB2GRAY) if image.ndim == 3 else image
+    scale = min(1.0, 1000 / max(grey.shape))
+    if scale < 1.0:
+        grey = cv2.resize(grey, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
+    _, ink = cv2.threshold(grey, 0, 1, cv2.THRESH_BINARY_INV + cv2.THRESH_OTSU)
+    ink = ink.astype(np.float32)
+    h, w = ink.shape
+    centre = (w / 2, h / 2)
+
+    def sharpness(angle: float) -> float:
+        matrix = cv2.getRotationMatrix2D(centre, -angle, 1.0)
+        rows = cv2.warpAffine(ink, matrix, (w, h), flags=cv2.INTER_NEAREST).sum(axis=1)
+        return float(np.sum(np.diff(rows) ** 2))
+
+    coarse = max(np.arange(-max_angle, max_angle + 0.5, 1.0), key=sharpness)
+    fine = max(np.arange(coarse - 1.0, coarse + 1.05, 0.1), key=sharpness)
+    return round(float(fine), 2)
 
 
 def deskew(image: np.ndarray, angle: float) -> np.ndarray:
@@ -68,6 +72,54 @@ def deskew(image: np.ndarray, angle: float) -> np.ndarray:
         flags=cv2.INTER_LINEAR,
         borderMode=cv2.BORDER_CONSTANT,
         borderValue=(255, 255, 255),
+    )
+
+
+def page_quad(image: np.ndarray) -> np.ndarray | None:
+    """The four corners of a sheet photographed on a darker background (top-left, top-right,
+    bottom-right, bottom-left, in pixels), or None when the image is the sheet already."""
+    grey = cv2.cvtColor(image, cv2.COLOR_RGB2GRAY) if image.ndim == 3 else image
+    scale = min(1.0, 800 / max(grey.shape))
+    small = cv2.resize(grey, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
+    _, paper = cv2.threshold(
+        cv2.GaussianBlur(small, (5, 5), 0), 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU
+    )
+    contours, _ = cv2.findContours(paper, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
+    if not contours:
+        return None
+    sheet = max(contours, key=cv2.contourArea)
+    area = float(cv2.contourArea(sheet))
+    total = float(small.shape[0] * small.shape[1])
+    if not 0.3 * total < area < 0.95 * total:
+        return None  # no sheet, or the sheet fills the frame: nothing to straighten
+    quad = cv2.approxPolyDP(sheet, 0.02 * cv2.arcLength(sheet, True), True).reshape(-1, 2)
+    if len(quad) != 4:
+        return None
+    quad = quad.astype(np.float32) / scale
+    by_sum, by_diff = quad.sum(axis=1), np.diff(quad, axis=1).ravel()
+    return np.array(
+        [
+            quad[by_sum.argmin()],
+            quad[by_diff.argmin()],
+            quad[by_sum.argmax()],
+            quad[by_diff.argmax()],
+        ],
+        dtype=np.float32,
+    )
+
+
+def dewarp(image: np.ndarray, quad: np.ndarray) -> np.ndarray:
+    """The sheet inside ``quad`` warped to an upright rectangle (undoes a phone's
+    perspective)."""
+    tl, tr, br, bl = quad
+    width = int(max(np.linalg.norm(tr - tl), np.linalg.norm(br - bl)))
+    height = int(max(np.linalg.norm(bl - tl), np.linalg.norm(br - tr)))
+    target = np.array(
+        [[0, 0], [width - 1, 0], [width - 1, height - 1], [0, height - 1]], dtype=np.float32
+    )
+    matrix = cv2.getPerspectiveTransform(quad, target)
+    return cv2.warpPerspective(
+        image, matrix, (width, height), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE
     )
 
 
@@ -104,8 +156,10 @@ def ink_fraction(image: np.ndarray) -> float:
 
 __all__ = [
     "deskew",
+    "dewarp",
     "ink_fraction",
     "normalise_contrast",
+    "page_quad",
     "remove_rules",
     "rotate_quarter",
     "skew_angle",

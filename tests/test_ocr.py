@@ -1,0 +1,238 @@
+"""The image path: OCR of scans and photos, recognisers, preprocessing, bad images."""
+
+from __future__ import annotations
+
+import io
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image, ImageDraw, ImageFont
+
+from invoice_extract import (
+    Invoice,
+    ModelUnavailable,
+    NotAnInvoice,
+    Pipeline,
+    PipelineConfig,
+    UnreadableDocument,
+    extract,
+)
+from invoice_extract.evaluate import score_all
+from invoice_extract.ingest import rasterise
+from invoice_extract.preprocess import deskew, skew_angle
+
+from .conftest import DIGITAL, ROOT
+
+SCANNED = ROOT / "fixtures" / "scanned"
+FONT = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"
+
+
+def _truth(path: Path) -> Invoice:
+    return Invoice.model_validate_json(path.with_suffix(".json").read_text())
+
+
+def _scans() -> list[Path]:
+    return sorted(p for p in SCANNED.iterdir() if p.suffix != ".json")
+
+
+def test_scanned_fixtures_carry_their_digital_ground_truth() -> None:
+    scans = _scans()
+    assert len(scans) >= 10
+    assert {p.suffix for p in scans} >= {".pdf", ".png", ".jpg", ".tiff"}
+    for scan in scans:
+        digital = DIGITAL / (scan.stem.removesuffix("-scan") + ".json")
+        assert scan.with_suffix(".json").read_text() == digital.read_text()
+
+
+@pytest.mark.parametrize("name", ["inv-013-scan.png", "inv-029-scan.jpg", "inv-050-scan.tiff"])
+def test_scans_and_photos_are_read(name: str) -> None:
+    """A flatbed scan, a phone photo in perspective, and a page scanned upside down."""
+    path = SCANNED / name
+    inv = extract(path)
+    truth = _truth(path)
+    assert inv.run is not None and inv.run.pages[0].text_source == "ocr"
+    for field in ("invoice_number", "invoice_date", "total", "currency"):
+        got, want = getattr(inv, field), getattr(truth, field)
+        assert got is not None and want is not None and got.value == want.value, field
+    assert len(inv.line_items) == len(truth.line_items)
+    assert all(e.page == 1 for e in inv.total.evidence)  # type: ignore[union-attr]
+
+
+def test_ocr_always_reads_a_digital_pdf_like_its_text_layer() -> None:
+    path = DIGITAL / "inv-002.pdf"
+    digital = extract(path)
+    ocr = extract(path, PipelineConfig(ocr="always"))
+    assert ocr.run is not None and ocr.run.pages[0].text_source == "ocr"
+    for field in ("invoice_number", "invoice_date", "total", "subtotal"):
+        assert getattr(ocr, field).value == getattr(digital, field).value, field
+
+
+def test_mixed_document_uses_text_layer_and_ocr_per_page(tmp_path: Path) -> None:
+    import pypdfium2 as pdfium
+
+    source = DIGITAL / "inv-001.pdf"
+    scan = Image.open(io.BytesIO(_page_png(source, 2)))
+    image_pdf = io.BytesIO()
+    scan.save(image_pdf, format="PDF", resolution=150)
+    mixed = pdfium.PdfDocument(source.read_bytes())
+    while len(mixed) > 1:
+        mixed.del_page(1)
+    mixed.import_pages(pdfium.PdfDocument(image_pdf.getvalue()))  # page 2, as a scan
+    path = tmp_path / "mixed.pdf"
+    mixed.save(str(path))
+    inv = extract(path)
+    assert inv.run is not None
+    assert [p.text_source for p in inv.run.pages] == ["text_layer", "ocr"]
+    assert inv.run.pages[1].words > 100
+    truth = _truth(source)
+    assert inv.invoice_number is not None and truth.invoice_number is not None
+    assert inv.invoice_number.value == truth.invoice_number.value
+    # The table goes on from the text page to the scanned one.
+    amounts = [i.amount.value for i in inv.line_items if i.amount]
+    wanted = [i.amount.value for i in truth.line_items if i.amount]
+    assert len(amounts) > 30 and amounts == wanted[: len(amounts)]
+
+
+def _page_png(pdf: Path, page: int) -> bytes:
+    buf = io.BytesIO()
+    rasterise(pdf.name, pdf.read_bytes(), page, dpi=150).save(buf, format="PNG")
+    return buf.getvalue()
+
+
+@pytest.mark.parametrize("angle", [-4.0, -1.2, 0.0, 2.5, 9.0])
+def test_skew_is_measured(angle: float) -> None:
+    page = np.asarray(rasterise("x", (DIGITAL / "inv-002.pdf").read_bytes(), 1, dpi=100))
+    assert abs(skew_angle(deskew(page, -angle)) - angle) <= 0.2
+
+
+# --- bad images: each a clear error or warning, never a crash ------------------------------
+
+
+def _text_image(mode: str, size: tuple[int, int] = (1240, 1754)) -> Image.Image:
+    img = Image.new("RGB", size, "white")
+    draw = ImageDraw.Draw(img)
+    font = ImageFont.truetype(FONT, 34)
+    for i, line in enumerate(
+        ["INVOICE", "Invoice No: 7781", "Date: 2024-04-02", "Total: 1,250.00 EUR"]
+    ):
+        draw.text((120, 150 + 70 * i), line, fill="black", font=font)
+    return img.convert(mode)
+
+
+def test_blank_page(tmp_path: Path) -> None:
+    path = tmp_path / "blank.png"
+    Image.new("RGB", (1240, 1754), "white").save(path)
+    with pytest.raises(NotAnInvoice, match="no text found"):
+        extract(path)
+    pipeline = Pipeline()
+    doc_pages = pipeline.try_extract(path)
+    assert isinstance(doc_pages, NotAnInvoice)
+
+
+def test_black_page_is_reported(tmp_path: Path) -> None:
+    path = tmp_path / "black.png"
+    Image.new("RGB", (1240, 1754), "black").save(path)
+    with pytest.raises(NotAnInvoice):
+        extract(path)
+
+
+def test_tiny_image(tmp_path: Path) -> None:
+    path = tmp_path / "tiny.png"
+    Image.new("RGB", (80, 60), "white").save(path)
+    with pytest.raises(UnreadableDocument, match="too small"):
+        extract(path)
+
+
+@pytest.mark.parametrize(
+    ("mode", "fmt", "suffix"), [("1", "TIFF", ".tiff"), ("CMYK", "JPEG", ".jpg")]
+)
+def test_one_bit_tiff_and_cmyk_jpeg_are_read(
+    tmp_path: Path, mode: str, fmt: str, suffix: str
+) -> None:
+    path = tmp_path / f"page{suffix}"
+    _text_image(mode).save(path, format=fmt)
+    inv = extract(path)
+    assert inv.invoice_number is not None and inv.invoice_number.value == "7781"
+    assert inv.total is not None and str(inv.total.value) == "1250.00"
+
+
+def test_photo_of_something_else(tmp_path: Path) -> None:
+    rng = np.random.default_rng(3)
+    path = tmp_path / "holiday.jpg"
+    Image.fromarray(rng.integers(0, 255, (900, 1200, 3), dtype=np.uint8)).save(path)
+    with pytest.raises(NotAnInvoice):
+        extract(path)
+
+
+# --- recognisers ---------------------------------------------------------------------------
+
+
+def test_trocr_reads_with_a_small_model_built_here(tmp_path: Path) -> None:
+    """The real loading and decoding code against a tiny TrOCR-architecture model, trained
+    for a moment on one line image so the decode has something to get right."""
+    from invoice_extract.ocr.trocr import TrocrRecognizer
+
+    from .trocr_tiny import build_tiny_trocr
+
+    line = np.full((32, 128, 3), 255, np.uint8)
+    line[10:20, 10:60] = 0
+    build_tiny_trocr(tmp_path, train_on=(line, "ab12"))
+    recognizer = TrocrRecognizer(str(tmp_path), batch_size=2)
+    out = recognizer.recognise([line, line, line])
+    assert [text for text, _ in out] == ["ab12"] * 3
+    assert all(0.5 < conf <= 1.0 for _, conf in out)
+
+
+def test_trocr_without_weights_offline_names_the_model() -> None:
+    code = (
+        "from invoice_extract.ocr.trocr import TrocrRecognizer\n"
+        "from invoice_extract import ModelUnavailable\n"
+        "try:\n    TrocrRecognizer('nobody/no-such-trocr')\n"
+        "except ModelUnavailable as e:\n    print('MODEL', e)\n"
+    )
+    env = {**os.environ, "HF_HUB_OFFLINE": "1"}
+    proc = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=120
+    )
+    assert "MODEL nobody/no-such-trocr:" in proc.stdout, proc.stderr[-2000:]
+    assert "--trocr-model DIR" in proc.stdout
+
+
+def test_tesseract_recogniser_reads_a_line() -> None:
+    pytest.importorskip("shutil")
+    import shutil
+
+    if shutil.which("tesseract") is None:
+        pytest.skip("tesseract-ocr is not installed")
+    from invoice_extract.ocr import load_recognizer
+
+    img = Image.new("RGB", (600, 60), "white")
+    ImageDraw.Draw(img).text(
+        (10, 10), "Total 1,250.00", fill="black", font=ImageFont.truetype(FONT, 32)
+    )
+    ((text, conf),) = load_recognizer("tesseract").recognise([np.asarray(img)])
+    assert text == "Total 1,250.00" and conf > 0.5
+
+
+def test_unknown_recognizer_is_a_usage_error() -> None:
+    from invoice_extract.ocr import load_recognizer
+
+    with pytest.raises(ValueError, match="unknown recognizer"):
+        load_recognizer("abbyy")
+    assert issubclass(ModelUnavailable, Exception)
+
+
+@pytest.mark.slow
+def test_scanned_fixture_accuracy_floor() -> None:
+    pipeline = Pipeline()
+    pairs = []
+    for scan in _scans():
+        result = pipeline.try_extract(scan)
+        pairs.append((scan.name, result if isinstance(result, Invoice) else None, _truth(scan)))
+    total = score_all(pairs)
+    assert total.header.f1 >= 0.93
+    assert total.line_items.f1 >= 0.9
