@@ -17,6 +17,7 @@ from rich.table import Table
 from invoice_extract.config import PipelineConfig
 from invoice_extract.errors import InvoiceExtractError
 from invoice_extract.export import write_results, write_sql
+from invoice_extract.ocr import RECOGNIZERS
 from invoice_extract.pipeline import Pipeline, Result, expand_paths
 from invoice_extract.schema import (
     HEADER_FIELDS,
@@ -34,6 +35,57 @@ app = typer.Typer(
 DEFAULT_SCHEMA_PATH = Path("schemas/invoice.schema.json")
 
 
+def _choice(allowed: tuple[str, ...]) -> Any:
+    def check(value: str) -> str:
+        if value not in allowed:
+            raise typer.BadParameter(f"{value!r} is not one of {', '.join(allowed)}")
+        return value
+
+    return check
+
+
+OcrOption = Annotated[
+    str,
+    typer.Option(
+        "--ocr",
+        callback=_choice(("auto", "always", "never")),
+        help="auto: text layer where usable, OCR otherwise; always; never.",
+    ),
+]
+RecognizerOption = Annotated[
+    str,
+    typer.Option(
+        "--recognizer",
+        callback=_choice(RECOGNIZERS),
+        help="Text recogniser for OCR: ppocr (default), trocr, tesseract.",
+    ),
+]
+TrocrModelOption = Annotated[
+    str | None,
+    typer.Option(
+        "--trocr-model", help="TrOCR hub id or local directory (with --recognizer trocr)."
+    ),
+]
+DpiOption = Annotated[
+    int,
+    typer.Option("--dpi", min=72, max=600, help="Resolution for rasterising PDF pages for OCR."),
+]
+
+
+def _config(
+    password: str | None, ocr: str, recognizer: str, trocr_model: str | None, dpi: int
+) -> PipelineConfig:
+    return PipelineConfig.model_validate(
+        {
+            "password": password,
+            "ocr": ocr,
+            "recognizer": recognizer,
+            "trocr_model": trocr_model,
+            "dpi": dpi,
+        }
+    )
+
+
 @app.command()
 def extract(
     paths: Annotated[list[str], typer.Argument(help="Files, folders (recursive) or globs.")],
@@ -44,6 +96,14 @@ def extract(
     workers: Annotated[int, typer.Option("--workers", min=1, help="Processes.")] = 1,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress or summary.")] = False,
     password: Annotated[str | None, typer.Option("--password", help="For encrypted PDFs.")] = None,
+    ocr: OcrOption = "auto",
+    recognizer: RecognizerOption = "ppocr",
+    trocr_model: TrocrModelOption = None,
+    dpi: DpiOption = 200,
+    debug_dir: Annotated[
+        Path | None,
+        typer.Option("--debug-dir", help="Write each page with its fields' boxes drawn here."),
+    ] = None,
 ) -> None:
     """Extract every document and write invoices.jsonl, invoices.csv, line_items.csv and
     errors.csv to OUTPUT (and to --db)."""
@@ -52,7 +112,8 @@ def extract(
     if not files:
         console.print("[red]no input files[/red]")
         raise typer.Exit(2)
-    pipeline = Pipeline(PipelineConfig(password=password))
+    config = _config(password, ocr, recognizer, trocr_model, dpi)
+    pipeline = Pipeline(config.model_copy(update={"debug_dir": debug_dir}))
     results: list[tuple[str, Result]] = []
     with Progress(
         TextColumn("{task.description}"),
@@ -91,14 +152,28 @@ def _fmt(f: ExtractedField[Any] | None) -> tuple[str, str, str]:
 def show(
     file: Annotated[Path, typer.Argument(help="One invoice.")],
     password: Annotated[str | None, typer.Option("--password")] = None,
+    ocr: OcrOption = "auto",
+    recognizer: RecognizerOption = "ppocr",
+    trocr_model: TrocrModelOption = None,
+    dpi: DpiOption = 200,
+    render: Annotated[
+        Path | None,
+        typer.Option("--render", help="Write a PNG of the pages with the fields' boxes."),
+    ] = None,
 ) -> None:
     """Print one invoice's fields with confidences, evidence and checks."""
     console = Console()
+    config = _config(password, ocr, recognizer, trocr_model, dpi)
     try:
-        inv = Pipeline(PipelineConfig(password=password)).extract(file)
+        inv, doc = Pipeline(config.model_copy(update={"keep_images": True})).extract_document(file)
     except InvoiceExtractError as err:
         console.print(f"[red]{err.error_type}[/red] {err}")
         raise typer.Exit(1) from err
+    if render is not None:
+        from invoice_extract.render import render_pages, stack
+
+        stack(render_pages(inv, doc)).save(render)
+        console.print(f"rendered {len(doc.pages)} page(s) to {render}")
     table = Table(title=str(file))
     for col in ("field", "value", "confidence", "evidence"):
         table.add_column(col)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Literal
 
 from pydantic import BaseModel, Field
@@ -23,6 +24,9 @@ class PipelineConfig(BaseModel):
     recognizer: Literal["ppocr", "trocr", "tesseract"] = "ppocr"
     trocr_model: str | None = None  # hub id or local directory for the trocr recogniser
     dpi: int = Field(default=200, ge=72, le=600)  # rasterising PDF pages for OCR
+    keep_images: bool = False  # keep OCR'd page images on the Document (debug renders)
+    # When set, each extracted document's pages are drawn with their fields' boxes here.
+    debug_dir: Path | None = None
     # Used only when a document's own evidence (an unambiguous date, its language) is silent.
     default_date_order: Literal["DMY", "MDY"] = "DMY"
     password: str | None = None

@@ -7,6 +7,7 @@ from a PDF's text layer or, later, from OCR, so field mapping never cares which.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from invoice_extract.schema import BBox, TextSource
 
@@ -47,6 +48,8 @@ class Page:
     words: list[Word] = field(default_factory=list)
     text_source: TextSource = "none"
     warnings: list[str] = field(default_factory=list)
+    # The upright image OCR read (kept only when asked, for debug renders).
+    image: Any = field(default=None, repr=False)
 
     @property
     def aspect(self) -> float:

@@ -52,6 +52,16 @@ class Pipeline:
 
     def extract(self, source: Source) -> Invoice:
         """One document to an Invoice; raises an ``InvoiceExtractError`` subclass."""
+        invoice, doc = self.extract_document(source)
+        if self.config.debug_dir is not None:
+            from invoice_extract.render import write_debug_pages
+
+            write_debug_pages(invoice, doc, self.config.debug_dir)
+        return invoice
+
+    def extract_document(self, source: Source) -> tuple[Invoice, Document]:
+        """The Invoice and the Document it was read from (pages, words, OCR images when
+        ``config.keep_images``), for rendering and inspection."""
         timings: dict[str, float] = {}
         t0 = time.perf_counter()
         doc = load_document(source, self.config.limits, self.config.password)
@@ -93,7 +103,7 @@ class Pipeline:
             checks=checks,
             timings={k: round(v, 6) for k, v in timings.items()},
         )
-        return invoice
+        return invoice, doc
 
     def _ocr(self, doc: Document, timings: dict[str, float]) -> None:
         """Read the pages that need it (``config.ocr``) with the OCR engine, page by page."""
@@ -119,6 +129,8 @@ class Pipeline:
             result = self._engine.read(pixels, page.number)
             timings["ocr"] = timings.get("ocr", 0.0) + time.perf_counter() - t1
             page.words, page.text_source = result.words, "ocr"
+            if self.config.keep_images or self.config.debug_dir is not None:
+                page.image = result.image
             # Geometry in points, as for text layers: pixels at the page's resolution.
             page.width, page.height = result.width * 72 / dpi, result.height * 72 / dpi
             page.warnings.extend(f"page {page.number}: {note}" for note in result.notes)

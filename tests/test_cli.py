@@ -50,6 +50,14 @@ def test_usage_errors_exit_two(tmp_path: Path) -> None:
     assert run("extract", str(DIGITAL / "inv-002.pdf")).returncode == 2  # no -o
     assert run("frobnicate").returncode == 2
     assert run("extract", "-o", str(tmp_path)).returncode == 2  # no paths
+    bad_ocr = run("extract", str(DIGITAL / "inv-002.pdf"), "-o", str(tmp_path), "--ocr", "maybe")
+    assert bad_ocr.returncode == 2 and "not one of auto, always, never" in bad_ocr.stderr
+    assert (
+        run(
+            "extract", str(DIGITAL / "inv-002.pdf"), "-o", str(tmp_path), "--recognizer", "abbyy"
+        ).returncode
+        == 2
+    )
 
 
 def test_show_prints_fields_and_checks() -> None:
@@ -64,3 +72,25 @@ def test_schema_command_writes_the_schema(tmp_path: Path) -> None:
     proc = run("schema", "--out", str(target))
     assert proc.returncode == 0
     assert target.read_text() == (ROOT / "schemas" / "invoice.schema.json").read_text()
+
+
+def test_debug_dir_and_render_draw_the_fields(tmp_path: Path) -> None:
+    from PIL import Image
+
+    proc = run(
+        "extract",
+        str(DIGITAL / "inv-002.pdf"),
+        "-o",
+        str(tmp_path / "out"),
+        "--debug-dir",
+        str(tmp_path / "dbg"),
+        "--quiet",
+    )
+    assert proc.returncode == 0, proc.stderr
+    page = Image.open(tmp_path / "dbg" / "inv-002-p1.png").convert("RGB")
+    # Field boxes are drawn in red: the page is no longer only black, white and grey.
+    assert any(r > 180 and g < 80 and b < 80 for r, g, b in page.getdata())
+    proc = run("show", str(DIGITAL / "inv-001.pdf"), "--render", str(tmp_path / "r.png"))
+    assert proc.returncode == 0, proc.stderr
+    rendered = Image.open(tmp_path / "r.png")
+    assert rendered.height > 2 * rendered.width  # the three pages, one below the other
