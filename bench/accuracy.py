@@ -13,7 +13,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from invoice_extract import Invoice, Pipeline
+from invoice_extract import Invoice, Pipeline, PipelineConfig
 from invoice_extract.evaluate import Counts, score_all
 
 SUFFIXES = {".pdf", ".png", ".jpg", ".jpeg", ".tif", ".tiff", ".webp", ".bmp"}
@@ -29,6 +29,13 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("directory", type=Path)
     parser.add_argument("--misses", action="store_true", help="list every wrong value")
+    parser.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="a PipelineConfig option, e.g. --set deskew=false --set dpi=150",
+    )
     args = parser.parse_args(argv)
     docs = sorted(
         p
@@ -38,7 +45,8 @@ def main(argv: list[str] | None = None) -> int:
     if not docs:
         print(f"no documents with ground truth in {args.directory}", file=sys.stderr)
         return 2
-    pipeline = Pipeline()
+    overrides = dict(item.split("=", 1) for item in args.set)
+    pipeline = Pipeline(PipelineConfig.model_validate(overrides))
     pairs = []
     failed = 0
     for doc in docs:
@@ -49,7 +57,11 @@ def main(argv: list[str] | None = None) -> int:
             print(f"FAILED {doc.name}: {result}", file=sys.stderr)
         pairs.append((doc.name, result if isinstance(result, Invoice) else None, truth))
     total = score_all(pairs)
-    print(f"{len(docs)} documents, {failed} failed to extract\n")
+    print(
+        f"{len(docs)} documents, {failed} failed to extract"
+        + (f" ({', '.join(args.set)})" if args.set else "")
+        + "\n"
+    )
     print(f"{'field':<24} {'prec':>6} {'recall':>6} {'F1':>6} {'tp':>5} {'fp':>4} {'fn':>4}")
     for name, counts in total.fields.items():
         if counts.tp + counts.fp + counts.fn:  # skip fields no document has or got

@@ -24,6 +24,11 @@ class PipelineConfig(BaseModel):
     recognizer: Literal["ppocr", "trocr", "tesseract"] = "ppocr"
     trocr_model: str | None = None  # hub id or local directory for the trocr recogniser
     dpi: int = Field(default=200, ge=72, le=600)  # rasterising PDF pages for OCR
+    # Preprocessing before OCR (measured in bench/README.md): turn pages upright, remove
+    # skew, straighten photographed sheets.
+    orient: bool = True
+    deskew: bool = True
+    straighten: bool = True
     keep_images: bool = False  # keep OCR'd page images on the Document (debug renders)
     # When set, each extracted document's pages are drawn with their fields' boxes here.
     debug_dir: Path | None = None

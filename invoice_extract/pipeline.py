@@ -112,7 +112,8 @@ class Pipeline:
         if mode == "never" or not pages:
             return
         if self._engine is None:
-            self._engine = OcrEngine(self.config.recognizer, self.config.trocr_model)
+            c = self.config
+            self._engine = OcrEngine(c.recognizer, c.trocr_model, c.orient, c.straighten, c.deskew)
         for page in pages:
             t0 = time.perf_counter()
             image, dpi = page_image(doc, page.number, self.config.dpi, self.config.limits)

@@ -53,17 +53,19 @@ def _downscale(image: np.ndarray, side: int) -> tuple[np.ndarray, float]:
     return cv2.resize(image, (int(w * scale), int(h * scale)), interpolation=cv2.INTER_AREA), scale
 
 
-def upright(image: np.ndarray) -> tuple[np.ndarray, list[str]]:
+def upright(
+    image: np.ndarray, orient: bool = True, straighten: bool = True, remove_skew: bool = True
+) -> tuple[np.ndarray, list[str]]:
     """Turn a page so its text reads left to right, top to bottom, and remove its skew."""
     notes: list[str] = []
-    quad = page_quad(image)
+    quad = page_quad(image) if straighten else None
     if quad is not None:
         image = dewarp(image, quad)
         notes.append("straightened a photographed sheet")
     probe, _ = _downscale(image, PROBE_SIDE)
-    quads = ppocr.detect_lines(probe)
+    quads = ppocr.detect_lines(probe) if orient else []
     if not quads:
-        return image, notes
+        return _deskewed(image, probe, notes) if remove_skew else image, notes
     tall = sum(np.linalg.norm(q[3] - q[0]) > 1.5 * np.linalg.norm(q[1] - q[0]) for q in quads)
     turns = 0
     if tall > len(quads) / 2:
@@ -88,11 +90,15 @@ def upright(image: np.ndarray) -> tuple[np.ndarray, list[str]]:
     if turns % 4:
         image = rotate_quarter(image, turns)
         notes.append(f"turned upright by {90 * (turns % 4)}°")
+    return _deskewed(image, probe, notes) if remove_skew else image, notes
+
+
+def _deskewed(image: np.ndarray, probe: np.ndarray, notes: list[str]) -> np.ndarray:
     angle = skew_angle(probe)
-    if abs(angle) >= MIN_SKEW:
-        image = deskew(image, angle)
-        notes.append(f"deskewed by {angle:.1f}°")
-    return image, notes
+    if abs(angle) < MIN_SKEW:
+        return image
+    notes.append(f"deskewed by {angle:.1f}°")
+    return deskew(image, angle)
 
 
 def _bbox(quad: np.ndarray, w: int, h: int) -> BBox:
@@ -124,13 +130,21 @@ def split_words(text: str, confidence: float, bbox: BBox, page: int) -> list[Wor
 class OcrEngine:
     """Detect and read a page image with the named recogniser (see ``load_recognizer``)."""
 
-    def __init__(self, recognizer: str = "ppocr", model: str | None = None) -> None:
+    def __init__(
+        self,
+        recognizer: str = "ppocr",
+        model: str | None = None,
+        orient: bool = True,
+        straighten: bool = True,
+        deskew: bool = True,
+    ) -> None:
         from invoice_extract.ocr import load_recognizer
 
         self.recognizer = load_recognizer(recognizer, model)
+        self.steps = {"orient": orient, "straighten": straighten, "remove_skew": deskew}
 
     def read(self, image: np.ndarray, page: int) -> OcrPage:
-        image, notes = upright(image)
+        image, notes = upright(image, **self.steps)
         h, w = image.shape[:2]
         words: list[Word] = []
         lines: list[OcrLine] = []
