@@ -37,12 +37,52 @@ def _pdfplumber_words(path: Path) -> list[str]:
         return [w["text"] for page in pdf.pages for w in page.extract_words()]
 
 
+def image_path(directory: Path, repeat: int) -> None:
+    """Seconds per page through rasterise, OCR and fields, per stage: medians over the
+    documents of the per-document time per page, on the machine's cores (the target is per
+    2-core machine). Then the first document's latency in a fresh process (models loading)."""
+    import subprocess
+    import sys
+
+    scans = sorted(p for p in directory.iterdir() if p.suffix != ".json")
+    code = ("import time, sys; t = time.perf_counter(); from invoice_extract import extract; "
+            "extract(sys.argv[1]); print(time.perf_counter() - t)")
+    cold = float(subprocess.run([sys.executable, "-c", code, str(scans[0])], check=True,
+                                capture_output=True, text=True).stdout.strip().splitlines()[-1])
+    pipeline = Pipeline()
+    pipeline.extract(scans[0])  # warm: models loaded
+    per_stage: dict[str, list[float]] = {}
+    pages = 0
+    for _ in range(repeat):
+        for scan in scans:
+            inv = pipeline.extract(scan)
+            assert inv.run is not None and inv.source is not None
+            pages += inv.source.page_count
+            for k, v in inv.run.timings.items():
+                per_stage.setdefault(k, []).append(v / inv.source.page_count)
+    print(f"image path: {len(scans)} scans, {pages // repeat} pages, {repeat} repeats, "
+          f"{len(os.sched_getaffinity(0))} cores; medians of per-document seconds per page")
+    print(f"end to end      {statistics.median(per_stage['total']):8.2f} s/page")
+    for k in ("ingest", "rasterise", "ocr", "fields", "validate"):
+        if k in per_stage:
+            print(f"  {k:<13} {statistics.median(per_stage[k]):8.3f} s/page")
+    print(f"first document in a fresh process (imports, model loading, 1 scan): {cold:.1f} s\n")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("directory", type=Path, nargs="?", default=Path("fixtures/digital"))
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--batch", type=int, default=1000, help="documents in the memory run")
+    parser.add_argument(
+        "--images",
+        type=Path,
+        default=None,
+        help="also time the image path on these scans (e.g. fixtures/scanned)",
+    )
     args = parser.parse_args(argv)
+    if args.images is not None:
+        image_path(args.images, args.repeat)
     os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})  # one core
     pdfs = sorted(args.directory.glob("*.pdf"))
     pipeline = Pipeline()

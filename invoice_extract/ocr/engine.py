@@ -1,7 +1,8 @@
 """One page image in, words with normalised boxes out.
 
-The page is first turned upright (text lines wider than tall; the line classifier says
-which way up) and deskewed from the detected line boxes; boxes are on that upright page.
+A photographed sheet is straightened, the page deskewed (projection profiles) and read; if
+its text lines show it is turned (taller than wide, or upside down by the line classifier)
+it is turned upright and read again. Boxes are on the upright, deskewed page.
 """
 
 from __future__ import annotations
@@ -53,52 +54,36 @@ def _downscale(image: np.ndarray, side: int) -> tuple[np.ndarray, float]:
     return cv2.resize(image, (int(w * scale), int(h * scale)), interpolation=cv2.INTER_AREA), scale
 
 
-def upright(
-    image: np.ndarray, orient: bool = True, straighten: bool = True, remove_skew: bool = True
-) -> tuple[np.ndarray, list[str]]:
-    """Turn a page so its text reads left to right, top to bottom, and remove its skew."""
-    notes: list[str] = []
-    quad = page_quad(image) if straighten else None
-    if quad is not None:
-        image = dewarp(image, quad)
-        notes.append("straightened a photographed sheet")
+def _deskewed(image: np.ndarray, notes: list[str]) -> np.ndarray:
     probe, _ = _downscale(image, PROBE_SIDE)
-    quads = ppocr.detect_lines(probe) if orient else []
-    if not quads:
-        return _deskewed(image, probe, notes) if remove_skew else image, notes
-    tall = sum(np.linalg.norm(q[3] - q[0]) > 1.5 * np.linalg.norm(q[1] - q[0]) for q in quads)
-    turns = 0
-    if tall > len(quads) / 2:
-        # Turned by a quarter: try both ways, keep the one the line classifier reads upright.
-        best = None
-        for k in (1, 3):
-            candidate = rotate_quarter(probe, k)
-            lines = ppocr.detect_lines(candidate)[:30]
-            crops = [ppocr.crop_line(candidate, q) for q in lines]
-            upside = sum(a == 180 for a, _ in ppocr.line_angles(crops))
-            score = len(crops) - 2 * upside
-            if best is None or score > best[0]:
-                best = (score, k, candidate, lines)
-        assert best is not None
-        _, turns, probe, quads = best
-    crops = [ppocr.crop_line(probe, q) for q in quads[:30]]
-    angles = ppocr.line_angles(crops)
-    if angles and sum(a == 180 for a, _ in angles) > len(angles) / 2:
-        turns += 2
-        probe = rotate_quarter(probe, 2)
-        quads = ppocr.detect_lines(probe)
-    if turns % 4:
-        image = rotate_quarter(image, turns)
-        notes.append(f"turned upright by {90 * (turns % 4)}°")
-    return _deskewed(image, probe, notes) if remove_skew else image, notes
-
-
-def _deskewed(image: np.ndarray, probe: np.ndarray, notes: list[str]) -> np.ndarray:
     angle = skew_angle(probe)
     if abs(angle) < MIN_SKEW:
         return image
     notes.append(f"deskewed by {angle:.1f}°")
     return deskew(image, angle)
+
+
+def quarter_turns(image: np.ndarray, quads: list[np.ndarray]) -> int:
+    """How many counter-clockwise quarter turns make the page upright, judged from its own
+    text-line boxes: mostly taller than wide means a quarter turn (the line classifier tells
+    which way); mostly upside down by the classifier means a half turn."""
+    if not quads:
+        return 0
+    tall = sum(np.linalg.norm(q[3] - q[0]) > 1.5 * np.linalg.norm(q[1] - q[0]) for q in quads)
+    if tall > len(quads) / 2:
+        probe, _ = _downscale(image, PROBE_SIDE)
+        best: tuple[int, int] | None = None
+        for k in (1, 3):
+            turned = rotate_quarter(probe, k)
+            crops = [ppocr.crop_line(turned, q) for q in ppocr.detect_lines(turned)[:30]]
+            score = len(crops) - 2 * sum(a == 180 for a, _ in ppocr.line_angles(crops))
+            if best is None or score > best[0]:
+                best = (score, k)
+        assert best is not None
+        return best[1]
+    sample = [ppocr.crop_line(image, q) for q in quads[:30]]
+    upside_down = sum(a == 180 for a, _ in ppocr.line_angles(sample))
+    return 2 if upside_down > len(sample) / 2 else 0
 
 
 def _bbox(quad: np.ndarray, w: int, h: int) -> BBox:
@@ -141,24 +126,46 @@ class OcrEngine:
         from invoice_extract.ocr import load_recognizer
 
         self.recognizer = load_recognizer(recognizer, model)
-        self.steps = {"orient": orient, "straighten": straighten, "remove_skew": deskew}
+        self.orient, self.straighten, self.deskew = orient, straighten, deskew
 
     def read(self, image: np.ndarray, page: int) -> OcrPage:
-        image, notes = upright(image, **self.steps)
+        notes: list[str] = []
+        if self.straighten and (quad := page_quad(image)) is not None:
+            image = dewarp(image, quad)
+            notes.append("straightened a photographed sheet")
+        if self.deskew:
+            image = _deskewed(image, notes)
+        found = self._read(image)
+        # Most pages are upright: judge orientation from this read, and read again only a
+        # page that turns out to be turned.
+        turns = quarter_turns(image, [q for _, _, q in found]) if self.orient else 0
+        if turns:
+            image = rotate_quarter(image, turns)
+            notes.append(f"turned upright by {90 * turns}°")
+            if self.deskew:
+                image = _deskewed(image, notes)
+            found = self._read(image)
         h, w = image.shape[:2]
         words: list[Word] = []
         lines: list[OcrLine] = []
-        if self.recognizer.name == "ppocr":
-            # rapidocr reads the whole page in one pass with per-word boxes.
-            for text, conf, quad in ppocr.read_page(image):
-                words.append(Word(text, _bbox(quad, w, h), page, conf))
-        else:
-            quads = ppocr.detect_lines(image)
-            crops = [ppocr.crop_line(image, q) for q in quads]
-            for quad, (text, conf) in zip(quads, self.recognizer.recognise(crops), strict=True):
-                if not text.strip() or conf < MIN_LINE_CONFIDENCE:
-                    continue
-                bbox = _bbox(quad, w, h)
+        for text, conf, quad in found:
+            bbox = _bbox(quad, w, h)
+            if self.recognizer.name == "ppocr":
+                words.append(Word(text, bbox, page, conf))
+            else:
                 lines.append(OcrLine(text, conf, bbox))
                 words.extend(split_words(text, conf, bbox, page))
         return OcrPage(words=words, lines=lines, width=w, height=h, image=image, notes=notes)
+
+    def _read(self, image: np.ndarray) -> list[tuple[str, float, np.ndarray]]:
+        """Words (ppocr, which reads a page in one pass with per-word boxes) or lines (other
+        recognisers, on the detector's line crops), each with its quadrilateral."""
+        if self.recognizer.name == "ppocr":
+            return ppocr.read_page(image)
+        quads = ppocr.detect_lines(image)
+        crops = [ppocr.crop_line(image, q) for q in quads]
+        return [
+            (text, conf, quad)
+            for quad, (text, conf) in zip(quads, self.recognizer.recognise(crops), strict=True)
+            if text.strip() and conf >= MIN_LINE_CONFIDENCE
+        ]

@@ -9,13 +9,17 @@ from typing import Any
 
 import numpy as np
 
+# Pages are read at this many pixels on their long side at most. rapidocr's default, 2000,
+# measured slower and less accurate on the scanned fixtures (bench/README.md).
+MAX_SIDE = 1600
+
 
 @lru_cache(maxsize=1)
 def rapidocr_engine() -> Any:
     """One rapidocr engine per process; its models load on first use."""
     from rapidocr import RapidOCR
 
-    return RapidOCR(params={"Global.log_level": "critical"})
+    return RapidOCR(params={"Global.log_level": "critical", "Global.max_side_len": MAX_SIDE})
 
 
 def detect_lines(image: np.ndarray) -> list[np.ndarray]:
