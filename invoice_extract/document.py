@@ -40,6 +40,21 @@ class Word:
         return self.bbox[3] - self.bbox[1]
 
 
+@dataclass(frozen=True, slots=True)
+class Region:
+    """A layout region: its type (text, title, table, header, footer, figure...), its box
+    normalised to the page, and the detector's score."""
+
+    type: str
+    bbox: BBox
+    score: float = 1.0
+
+    def holds(self, word: Word) -> bool:
+        cx, cy = (word.x0 + word.x1) / 2, (word.y0 + word.y1) / 2
+        x0, y0, x1, y1 = self.bbox
+        return x0 <= cx <= x1 and y0 <= cy <= y1
+
+
 @dataclass(slots=True)
 class Page:
     number: int
@@ -50,6 +65,7 @@ class Page:
     warnings: list[str] = field(default_factory=list)
     # The upright image OCR read (kept only when asked, for debug renders).
     image: Any = field(default=None, repr=False)
+    regions: list[Region] = field(default_factory=list)
 
     @property
     def aspect(self) -> float:

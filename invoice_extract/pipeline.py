@@ -26,6 +26,7 @@ from invoice_extract.errors import (
 )
 from invoice_extract.fields import map_fields
 from invoice_extract.ingest import Source, load_document, page_image
+from invoice_extract.layout import detect_regions, load_layout_model
 from invoice_extract.ocr import OcrEngine
 from invoice_extract.preprocess import ink_fraction, to_rgb
 from invoice_extract.schema import Invoice, PageInfo, RunInfo
@@ -130,6 +131,11 @@ class Pipeline:
             result = self._engine.read(pixels, page.number)
             timings["ocr"] = timings.get("ocr", 0.0) + time.perf_counter() - t1
             page.words, page.text_source = result.words, "ocr"
+            layout_model = load_layout_model(self.config.layout)
+            if layout_model is not None:
+                t2 = time.perf_counter()
+                page.regions = detect_regions(layout_model, result.image)
+                timings["layout"] = timings.get("layout", 0.0) + time.perf_counter() - t2
             if self.config.keep_images or self.config.debug_dir is not None:
                 page.image = result.image
             # Geometry in points, as for text layers: pixels at the page's resolution.

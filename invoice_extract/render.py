@@ -9,6 +9,7 @@ from typing import Any
 
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
+from pydantic import BaseModel
 
 from invoice_extract.config import Limits
 from invoice_extract.document import Document
@@ -19,6 +20,7 @@ RENDER_DPI = 110
 FIELD_COLOUR = (220, 40, 40)
 ITEM_COLOUR = (30, 110, 220)
 WORD_COLOUR = (170, 170, 170)
+REGION_COLOUR = (40, 160, 60)
 FONT_PATH = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"
 
 
@@ -30,7 +32,7 @@ def _fields(obj: Any, prefix: str = "") -> Iterator[tuple[str, ExtractedField[An
     elif isinstance(obj, list):
         for i, item in enumerate(obj):
             yield from _fields(item, f"{prefix}.{i + 1}")
-    elif hasattr(obj, "model_fields"):
+    elif isinstance(obj, BaseModel):
         for name in type(obj).model_fields:
             if name not in ("source", "run"):
                 yield from _fields(getattr(obj, name), f"{prefix}.{name}" if prefix else name)
@@ -57,6 +59,10 @@ def render_pages(invoice: Invoice, doc: Document) -> list[Image.Image]:
             base, _ = page_image(doc, page.number, RENDER_DPI, Limits())
         w, h = base.size
         draw = ImageDraw.Draw(base, "RGBA")
+        for region in page.regions:
+            x0, y0, x1, y1 = region.bbox
+            draw.rectangle([x0 * w, y0 * h, x1 * w, y1 * h], outline=(*REGION_COLOUR, 200), width=3)
+            draw.text((x0 * w + 3, y0 * h + 2), region.type, fill=(*REGION_COLOUR, 255))
         for word in page.words:
             x0, y0, x1, y1 = word.bbox
             draw.rectangle([x0 * w, y0 * h, x1 * w, y1 * h], outline=(*WORD_COLOUR, 160))

@@ -236,3 +236,28 @@ def test_scanned_fixture_accuracy_floor() -> None:
     total = score_all(pairs)
     assert total.header.f1 >= 0.93
     assert total.line_items.f1 >= 0.9
+
+
+def test_layout_model_is_a_layoutparser_detector() -> None:
+    import layoutparser as lp
+
+    from invoice_extract.layout import detect_regions, load_layout_model
+
+    model = load_layout_model("cdla")
+    assert model is not None and load_layout_model("none") is None
+    page = np.asarray(rasterise("x", (DIGITAL / "inv-002.pdf").read_bytes(), 1, dpi=150))
+    layout = model.detect(page)
+    assert isinstance(layout, lp.Layout) and len(layout) > 0
+    assert all(isinstance(b, lp.TextBlock) and b.type for b in layout)
+    regions = detect_regions(model, page)
+    assert {"title", "text"} <= {r.type for r in regions}
+    assert all(0 <= r.bbox[0] < r.bbox[2] <= 1 for r in regions)
+
+
+def test_layout_option_reads_the_same_invoice(tmp_path: Path) -> None:
+    path = SCANNED / "inv-013-scan.png"
+    plain = extract(path)
+    with_layout = extract(path, PipelineConfig(layout="cdla", debug_dir=tmp_path))
+    assert with_layout.total is not None and plain.total is not None
+    assert with_layout.total.value == plain.total.value
+    assert (tmp_path / "inv-013-scan-p1.png").exists()

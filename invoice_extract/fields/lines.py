@@ -111,6 +111,11 @@ def _segment(words: list[Word], page: PageGeometry) -> Segment:
     return seg
 
 
+def _region(page: Page, word: Word) -> int:
+    """The index of the layout region holding the word (-1: none, or no layout)."""
+    return next((i for i, r in enumerate(page.regions) if r.holds(word)), -1)
+
+
 def build_layout(pages: list[Page]) -> TextLayout:
     """Group each page's words into lines (by vertical overlap) and lines into segments."""
     lines: list[Line] = []
@@ -156,7 +161,7 @@ def build_layout(pages: list[Page]) -> TextLayout:
             segments: list[list[Word]] = [[row[0]]]
             for prev, w in itertools.pairwise(row):
                 gap = (w.x0 - prev.x1) * page.width
-                if gap > SEGMENT_GAP * h_pts:
+                if gap > SEGMENT_GAP * h_pts or _region(page, prev) != _region(page, w):
                     segments.append([w])
                 else:
                     segments[-1].append(w)
