@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 APT_PACKAGES := poppler-utils fonts-dejavu-core fonts-liberation tesseract-ocr \
 	tesseract-ocr-deu tesseract-ocr-fra tesseract-ocr-spa tesseract-ocr-nld tesseract-ocr-ita
 
-.PHONY: install demo test lint typecheck check fixtures bench schema clean
+.PHONY: install demo test test-all lint typecheck check fixtures scans bench schema clean
 
 .stamp-apt:
 	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
@@ -47,12 +47,22 @@ check: lint typecheck test
 fixtures: install
 	$(BIN)/python fixtures/generate.py
 
+# Scan-like variants of the digital fixtures (fixtures/scanned holds a small committed set).
+scans: install
+	$(BIN)/python fixtures/scan.py
+
+# The slow tests too (the whole scanned set through OCR).
+test-all: install
+	$(BIN)/python -m pytest -m ""
+
 schema: install
 	$(BIN)/invoice-extract schema
 
 bench: install
 	$(BIN)/python bench/accuracy.py fixtures/digital
-	$(BIN)/python bench/speed.py fixtures/digital
+	$(BIN)/python bench/accuracy.py fixtures/scanned
+	$(BIN)/python bench/ocr.py
+	$(BIN)/python bench/speed.py fixtures/digital --images fixtures/scanned
 
 clean:
 	rm -rf $(VENV) .stamp-* out

@@ -65,8 +65,9 @@ def _deskewed(image: np.ndarray, notes: list[str]) -> np.ndarray:
 
 def quarter_turns(image: np.ndarray, quads: list[np.ndarray]) -> int:
     """How many counter-clockwise quarter turns make the page upright, judged from its own
-    text-line boxes: mostly taller than wide means a quarter turn (the line classifier tells
-    which way); mostly upside down by the classifier means a half turn."""
+    text-line boxes (lines, not words: a lone digit is taller than wide on any page). Mostly
+    taller than wide means a quarter turn, and the line classifier tells which way; mostly
+    upside down by the classifier means a half turn."""
     if not quads:
         return 0
     tall = sum(np.linalg.norm(q[3] - q[0]) > 1.5 * np.linalg.norm(q[1] - q[0]) for q in quads)
@@ -135,16 +136,16 @@ class OcrEngine:
             notes.append("straightened a photographed sheet")
         if self.deskew:
             image = _deskewed(image, notes)
-        found = self._read(image)
-        # Most pages are upright: judge orientation from this read, and read again only a
-        # page that turns out to be turned.
-        turns = quarter_turns(image, [q for _, _, q in found]) if self.orient else 0
+        found, lines_found = self._read(image)
+        # Most pages are upright: judge orientation from this read's text lines, and read
+        # again only a page that turns out to be turned.
+        turns = quarter_turns(image, lines_found) if self.orient else 0
         if turns:
             image = rotate_quarter(image, turns)
             notes.append(f"turned upright by {90 * turns}°")
             if self.deskew:
                 image = _deskewed(image, notes)
-            found = self._read(image)
+            found, _ = self._read(image)
         h, w = image.shape[:2]
         words: list[Word] = []
         lines: list[OcrLine] = []
@@ -157,15 +158,19 @@ class OcrEngine:
                 words.extend(split_words(text, conf, bbox, page))
         return OcrPage(words=words, lines=lines, width=w, height=h, image=image, notes=notes)
 
-    def _read(self, image: np.ndarray) -> list[tuple[str, float, np.ndarray]]:
-        """Words (ppocr, which reads a page in one pass with per-word boxes) or lines (other
-        recognisers, on the detector's line crops), each with its quadrilateral."""
+    def _read(
+        self, image: np.ndarray
+    ) -> tuple[list[tuple[str, float, np.ndarray]], list[np.ndarray]]:
+        """Words (ppocr reads a page in one pass, with per-word boxes) or lines (other
+        recognisers, on the detector's line crops), each with its quadrilateral; and the
+        text lines' quadrilaterals, which tell the page's orientation."""
         if self.recognizer.name == "ppocr":
             return ppocr.read_page(image)
         quads = ppocr.detect_lines(image)
         crops = [ppocr.crop_line(image, q) for q in quads]
-        return [
+        found = [
             (text, conf, quad)
             for quad, (text, conf) in zip(quads, self.recognizer.recognise(crops), strict=True)
             if text.strip() and conf >= MIN_LINE_CONFIDENCE
         ]
+        return found, quads

@@ -43,9 +43,9 @@ def line_angles(crops: Sequence[np.ndarray]) -> list[tuple[int, float]]:
     return [(int(label), float(score)) for label, score in out.cls_res]
 
 
-def read_page(image: np.ndarray) -> list[tuple[str, float, np.ndarray]]:
-    """Detection, line orientation and recognition in one pass, per word: text, confidence
-    and the word's quadrilateral."""
+def read_page(image: np.ndarray) -> tuple[list[tuple[str, float, np.ndarray]], list[np.ndarray]]:
+    """Detection, line orientation and recognition in one pass: per word, its text,
+    confidence and quadrilateral; and the text lines' quadrilaterals."""
     # rapidocr keeps the use_* flags of the last call: always pass all three.
     out = rapidocr_engine()(image, use_det=True, use_cls=True, use_rec=True, return_word_box=True)
     words: list[tuple[str, float, np.ndarray]] = []
@@ -59,7 +59,8 @@ def read_page(image: np.ndarray) -> list[tuple[str, float, np.ndarray]]:
             text, score, box = item
             if text.strip():
                 words.append((text, float(score), np.asarray(box, dtype=np.float32)))
-    return words
+    lines = [] if out.boxes is None else [np.asarray(b, dtype=np.float32) for b in out.boxes]
+    return words, lines
 
 
 class PpocrRecognizer:
