@@ -26,6 +26,7 @@ from invoice_extract.errors import (
 )
 from invoice_extract.fields import map_fields
 from invoice_extract.ingest import Source, load_document, page_image
+from invoice_extract.ingest.image import NEEDS_OCR
 from invoice_extract.layout import detect_regions, load_layout_model
 from invoice_extract.ocr import OcrEngine
 from invoice_extract.preprocess import ink_fraction, to_rgb
@@ -120,7 +121,7 @@ class Pipeline:
             image, dpi = page_image(doc, page.number, self.config.dpi, self.config.limits)
             pixels = to_rgb(np.asarray(image))
             timings["rasterise"] = timings.get("rasterise", 0.0) + time.perf_counter() - t0
-            page.warnings = [w for w in page.warnings if "needs OCR" not in w]
+            page.warnings = [w for w in page.warnings if not w.endswith(NEEDS_OCR)]
             ink = ink_fraction(pixels)
             if ink < BLANK_INK or ink > BLACK_INK:
                 kind = "blank" if ink < BLANK_INK else "almost entirely black"

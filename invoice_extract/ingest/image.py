@@ -10,7 +10,9 @@ from invoice_extract.config import Limits
 from invoice_extract.document import Page
 from invoice_extract.errors import DocumentTooLarge, UnreadableDocument
 
-NEEDS_OCR = "page {n} has no text layer; it needs OCR"
+# Ends every warning about a page that has to be read by OCR; the pipeline drops these once
+# OCR has read the page.
+NEEDS_OCR = "it needs OCR"
 MIN_SIDE = 100  # pixels: smaller images cannot hold readable invoice text
 DEFAULT_DPI = 200.0  # for images that do not say
 
@@ -46,7 +48,7 @@ def read_image(name: str, data: bytes, limits: Limits) -> list[Page]:
                         number=i + 1,
                         width=float(w),
                         height=float(h),
-                        warnings=[NEEDS_OCR.format(n=i + 1)],
+                        warnings=[f"page {i + 1} has no text layer; {NEEDS_OCR}"],
                     )
                 )
     except Image.DecompressionBombError as exc:

@@ -25,6 +25,7 @@ from invoice_extract.errors import (
     EncryptedDocument,
     UnreadableDocument,
 )
+from invoice_extract.ingest.image import NEEDS_OCR
 from invoice_extract.schema import BBox
 
 _INVISIBLE = 3  # PDF text render mode 3: neither fill nor stroke (OCR layers use it)
@@ -98,12 +99,12 @@ def _read_page(pdf: pdfium.PdfDocument, index: int) -> Page:
         result.words = words
         result.text_source = "text_layer"
     elif not words:
-        result.warnings.append(f"page {number} has no text layer; it needs OCR")
+        result.warnings.append(f"page {number} has no text layer; {NEEDS_OCR}")
     else:
         kind = "invisible OCR text layer" if invisible else "text layer"
         result.warnings.append(
             f"page {number}: {kind} is unusable ({len(words)} words, quality {quality:.2f}); "
-            "it needs OCR"
+            f"{NEEDS_OCR}"
         )
     return result
 
