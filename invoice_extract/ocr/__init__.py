@@ -47,6 +47,6 @@ def load_recognizer(name: str, model: str | None = None) -> Recognizer:
     raise ValueError(f"unknown recognizer {name!r}; choose one of {', '.join(RECOGNIZERS)}")
 
 
-from invoice_extract.ocr.engine import OcrEngine, OcrLine  # noqa: E402
+from invoice_extract.ocr.engine import OcrEngine, OcrPage  # noqa: E402
 
-__all__ = ["RECOGNIZERS", "OcrEngine", "OcrLine", "Recognizer", "load_recognizer"]
+__all__ = ["RECOGNIZERS", "OcrEngine", "OcrPage", "Recognizer", "load_recognizer"]

@@ -28,34 +28,26 @@ MIN_LINE_CONFIDENCE = 0.5
 
 
 @dataclass
-class OcrLine:
-    text: str
-    confidence: float
-    bbox: BBox  # normalised
-
-
-@dataclass
 class OcrPage:
     words: list[Word]
-    lines: list[OcrLine]
     width: int  # pixels of the upright, deskewed page
     height: int
     image: np.ndarray = field(repr=False)
     notes: list[str] = field(default_factory=list)
 
 
-def _downscale(image: np.ndarray, side: int) -> tuple[np.ndarray, float]:
+def _downscale(image: np.ndarray, side: int) -> np.ndarray:
     import cv2
 
     h, w = image.shape[:2]
     scale = min(1.0, side / max(h, w))
     if scale == 1.0:
-        return image, 1.0
-    return cv2.resize(image, (int(w * scale), int(h * scale)), interpolation=cv2.INTER_AREA), scale
+        return image
+    return cv2.resize(image, (int(w * scale), int(h * scale)), interpolation=cv2.INTER_AREA)
 
 
 def _deskewed(image: np.ndarray, notes: list[str]) -> np.ndarray:
-    probe, _ = _downscale(image, PROBE_SIDE)
+    probe = _downscale(image, PROBE_SIDE)
     angle = skew_angle(probe)
     if abs(angle) < MIN_SKEW:
         return image
@@ -72,7 +64,7 @@ def quarter_turns(image: np.ndarray, quads: list[np.ndarray]) -> int:
         return 0
     tall = sum(np.linalg.norm(q[3] - q[0]) > 1.5 * np.linalg.norm(q[1] - q[0]) for q in quads)
     if tall > len(quads) / 2:
-        probe, _ = _downscale(image, PROBE_SIDE)
+        probe = _downscale(image, PROBE_SIDE)
         best: tuple[int, int] | None = None
         for k in (1, 3):
             turned = rotate_quarter(probe, k)
@@ -148,15 +140,13 @@ class OcrEngine:
             found, _ = self._read(image)
         h, w = image.shape[:2]
         words: list[Word] = []
-        lines: list[OcrLine] = []
         for text, conf, quad in found:
             bbox = _bbox(quad, w, h)
             if self.recognizer.name == "ppocr":
                 words.append(Word(text, bbox, page, conf))
             else:
-                lines.append(OcrLine(text, conf, bbox))
                 words.extend(split_words(text, conf, bbox, page))
-        return OcrPage(words=words, lines=lines, width=w, height=h, image=image, notes=notes)
+        return OcrPage(words=words, width=w, height=h, image=image, notes=notes)
 
     def _read(
         self, image: np.ndarray
