@@ -28,9 +28,10 @@ $(BIN)/python:
 
 install: .stamp-apt .stamp-venv
 
+# The bundled samples: digital PDFs (text layer) and scans and photos (OCR).
 demo: install
-	$(BIN)/invoice-extract extract fixtures/digital -o out
-	$(BIN)/invoice-extract show fixtures/digital/$$(ls fixtures/digital | grep -m1 '\.pdf$$')
+	$(BIN)/invoice-extract extract fixtures/digital fixtures/scanned -o out --debug-dir out/pages
+	$(BIN)/invoice-extract show fixtures/scanned/inv-050-scan.tiff
 
 test: install
 	$(BIN)/python -m pytest
