@@ -67,11 +67,6 @@ class Page:
     image: Any = field(default=None, repr=False)
     regions: list[Region] = field(default_factory=list)
 
-    @property
-    def aspect(self) -> float:
-        """Height over width: turns normalised heights into width-relative units."""
-        return self.height / self.width if self.width else 1.0
-
 
 @dataclass(slots=True)
 class Document:

@@ -40,7 +40,6 @@ class Context:
     decimal_mark: DecimalMark | None
     date_order: DateOrder
     currency: tuple[str, list[Word], float] | None
-    countries: list[str] = field(default_factory=list)
     vat_ids: list[tuple[str, Segment]] = field(default_factory=list)
     ibans: list[tuple[str, Segment]] = field(default_factory=list)
 
@@ -207,7 +206,6 @@ def build_context(layout: TextLayout, config: PipelineConfig) -> Context:
             config.default_date_order,
         ),
         currency=currency,
-        countries=countries,
         vat_ids=vats,
         ibans=ibans,
     )

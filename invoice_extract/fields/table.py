@@ -38,7 +38,6 @@ class Column:
 @dataclass
 class Row:
     cells: dict[str, list[Word]] = field(default_factory=dict)
-    last_y: float = 0.0
     page: int = 1
     lines: list[int] = field(default_factory=list)
 
@@ -266,7 +265,7 @@ def _read_rows(ctx: Context, table: Table, start: int) -> int:
             table.end_line = i
             return _next_page(lines, i)
         if _is_row_start(cells, ctx):
-            table.rows.append(Row(cells=cells, last_y=line.y1, page=page, lines=[i]))
+            table.rows.append(Row(cells=cells, page=page, lines=[i]))
             last_y = line.y1
         elif (
             table.rows
@@ -279,7 +278,7 @@ def _read_rows(ctx: Context, table: Table, start: int) -> int:
             row = table.rows[-1]
             row.cells.setdefault("description", []).extend(cells["description"])
             row.lines.append(i)
-            row.last_y = last_y = line.y1
+            last_y = line.y1
         elif (
             table.rows
             and last_y is not None
