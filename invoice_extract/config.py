@@ -24,14 +24,15 @@ class PipelineConfig(BaseModel):
     recognizer: Literal["ppocr", "trocr", "tesseract"] = "ppocr"
     trocr_model: str | None = None  # hub id or local directory for the trocr recogniser
     dpi: int = Field(default=200, ge=72, le=600)  # rasterising PDF pages for OCR
-    # Preprocessing before OCR (measured in bench/README.md): turn pages upright, remove
-    # skew, straighten photographed sheets.
     # Layout regions for OCR'd pages (words in different regions never join one segment).
     # Off by default: it measured no change in field F1 on the scans (bench/README.md).
     layout: Literal["cdla", "none"] = "none"
+    # Preprocessing before OCR (measured in bench/README.md): turn pages upright, remove
+    # skew, straighten photographed sheets; remove isolated specks (off: measured no gain).
     orient: bool = True
     deskew: bool = True
     straighten: bool = True
+    despeckle: bool = False
     keep_images: bool = False  # keep OCR'd page images on the Document (debug renders)
     # When set, each extracted document's pages are drawn with their fields' boxes here.
     debug_dir: Path | None = None

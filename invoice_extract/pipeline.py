@@ -115,7 +115,9 @@ class Pipeline:
             return
         if self._engine is None:
             c = self.config
-            self._engine = OcrEngine(c.recognizer, c.trocr_model, c.orient, c.straighten, c.deskew)
+            self._engine = OcrEngine(
+                c.recognizer, c.trocr_model, c.orient, c.straighten, c.deskew, c.despeckle
+            )
         for page in pages:
             t0 = time.perf_counter()
             image, dpi = page_image(doc, page.number, self.config.dpi, self.config.limits)

@@ -23,7 +23,7 @@ from invoice_extract import (
 )
 from invoice_extract.evaluate import score_all
 from invoice_extract.ingest import rasterise
-from invoice_extract.preprocess import deskew, skew_angle
+from invoice_extract.preprocess import deskew, despeckle, skew_angle
 
 from .conftest import DIGITAL, ROOT
 
@@ -107,6 +107,23 @@ def _page_png(pdf: Path, page: int) -> bytes:
 def test_skew_is_measured(angle: float) -> None:
     page = np.asarray(rasterise("x", (DIGITAL / "inv-002.pdf").read_bytes(), 1, dpi=100))
     assert abs(skew_angle(deskew(page, -angle)) - angle) <= 0.2
+
+
+def test_despeckle_removes_isolated_specks_and_keeps_punctuation() -> None:
+    page = np.asarray(rasterise("x", (DIGITAL / "inv-002.pdf").read_bytes(), 1, dpi=200)).copy()
+    rng = np.random.default_rng(0)
+    ink = page.min(axis=2) < 128
+    blank = np.argwhere(~ink)
+    spots = blank[rng.choice(len(blank), 400, replace=False)]
+    clean = page.copy()
+    page[spots[:, 0], spots[:, 1]] = 0  # single-pixel specks, most of them far from text
+    out = despeckle(page)
+    far = [
+        (y, x) for y, x in spots if not ink[max(0, y - 16) : y + 17, max(0, x - 16) : x + 17].any()
+    ]
+    assert len(far) > 300 and all(out[y, x].min() == 255 for y, x in far)
+    # Every dark pixel of the page itself (dots of i, decimal points) is still there.
+    assert (out[ink] == clean[ink]).all()
 
 
 # --- bad images: each a clear error or warning, never a crash ------------------------------

@@ -16,6 +16,7 @@ from invoice_extract.ocr import ppocr
 from invoice_extract.preprocess import (
     MIN_SKEW,
     deskew,
+    despeckle,
     dewarp,
     page_quad,
     rotate_quarter,
@@ -115,11 +116,13 @@ class OcrEngine:
         orient: bool = True,
         straighten: bool = True,
         deskew: bool = True,
+        despeckle: bool = False,
     ) -> None:
         from invoice_extract.ocr import load_recognizer
 
         self.recognizer = load_recognizer(recognizer, model)
         self.orient, self.straighten, self.deskew = orient, straighten, deskew
+        self.despeckle = despeckle
 
     def read(self, image: np.ndarray, page: int) -> OcrPage:
         notes: list[str] = []
@@ -128,6 +131,8 @@ class OcrEngine:
             notes.append("straightened a photographed sheet")
         if self.deskew:
             image = _deskewed(image, notes)
+        if self.despeckle:
+            image = despeckle(image)
         found, lines_found = self._read(image)
         # Most pages are upright: judge orientation from this read's text lines, and read
         # again only a page that turns out to be turned.
