@@ -1,5 +1,6 @@
-"""Draw what the pipeline saw and found: words, text lines and the extracted fields' boxes,
-labelled with field names, on each page. A user who doubts a value looks at its box."""
+"""Draw what the pipeline saw and found: layout regions (green), words (grey), text lines
+(orange) and the extracted fields' boxes (red; line items blue), labelled with field names,
+on each page. A user who doubts a value looks at its box."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from pydantic import BaseModel
 
 from invoice_extract.config import Limits
 from invoice_extract.document import Document
+from invoice_extract.fields.lines import Segment, build_layout
 from invoice_extract.ingest import page_image
 from invoice_extract.schema import Evidence, ExtractedField, Invoice
 
@@ -20,6 +22,7 @@ RENDER_DPI = 110
 FIELD_COLOUR = (220, 40, 40)
 ITEM_COLOUR = (30, 110, 220)
 WORD_COLOUR = (170, 170, 170)
+LINE_COLOUR = (235, 150, 20)
 REGION_COLOUR = (40, 160, 60)
 FONT_PATH = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"
 
@@ -51,6 +54,10 @@ def render_pages(invoice: Invoice, doc: Document) -> list[Image.Image]:
     for name, field in _fields(invoice):
         for ev in field.evidence:
             evidence.setdefault(ev.page, []).append((name, ev))
+    # Text lines as the field mapper reads them (its segments: runs of words on one line).
+    segments: dict[int, list[Segment]] = {}
+    for line in build_layout(doc.pages).lines:
+        segments.setdefault(line.page, []).extend(line.segments)
     images = []
     for page in doc.pages:
         if page.image is not None:
@@ -66,6 +73,10 @@ def render_pages(invoice: Invoice, doc: Document) -> list[Image.Image]:
         for word in page.words:
             x0, y0, x1, y1 = word.bbox
             draw.rectangle([x0 * w, y0 * h, x1 * w, y1 * h], outline=(*WORD_COLOUR, 160))
+        sx, sy = w / page.width, h / page.height
+        for seg in segments.get(page.number, []):
+            box = (seg.x0 * sx - 3, seg.y0 * sy - 3, seg.x1 * sx + 3, seg.y1 * sy + 3)
+            draw.rectangle(box, outline=(*LINE_COLOUR, 150))
         size = max(10, h // 110)
         font = _font(size)
         for name, ev in evidence.get(page.number, []):
