@@ -6,14 +6,24 @@ BIN := $(VENV)/bin
 APT_PACKAGES := poppler-utils fonts-dejavu-core fonts-liberation tesseract-ocr \
 	tesseract-ocr-deu tesseract-ocr-fra tesseract-ocr-spa tesseract-ocr-nld tesseract-ocr-ita
 
-.PHONY: install demo test test-all lint typecheck check fixtures scans bench schema clean
+.PHONY: install demo test test-all lint typecheck check fixtures scans bench schema clean \
+	train-ocr
 
-.stamp-apt:
-	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+# Fonts the OCR training lines are drawn with (make train-ocr only).
+TRAIN_FONTS := fonts-freefont-ttf fonts-croscore fonts-crosextra-carlito fonts-crosextra-caladea \
+	fonts-open-sans fonts-noto-core
+
+# apt-get install the Debian packages named in $(1) that are missing.
+define apt_install
+	@missing=""; for p in $(1); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \
 		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 		$$SUDO apt-get update -q && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -q $$missing; \
 	fi
+endef
+
+.stamp-apt:
+	$(call apt_install,$(APT_PACKAGES))
 	@touch $@
 
 $(BIN)/python:
@@ -55,6 +65,13 @@ scans: install
 # The slow tests too (the whole scanned set through OCR).
 test-all: install
 	$(BIN)/python -m pytest -m ""
+
+# Reproduces the shipped TrOCR (invoice_extract/models/trocr-invoice; its README says how long
+# it takes). Resumable: rerun to continue from runs/trocr-cpu/checkpoint.pt.
+train-ocr: install
+	$(call apt_install,$(TRAIN_FONTS))
+	$(BIN)/python -m invoice_extract.ocr.train --out runs/trocr-cpu --steps 9000 --batch 48 \
+		--export invoice_extract/models/trocr-invoice
 
 schema: install
 	$(BIN)/invoice-extract schema

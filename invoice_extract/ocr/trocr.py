@@ -1,7 +1,8 @@
 """TrOCR: transformers' VisionEncoderDecoderModel reading text-line crops.
 
 Loaded with ``from_pretrained`` from a hub id (``microsoft/trocr-base-printed``) or a local
-directory; transformers honours ``HF_HUB_OFFLINE``. Weights that cannot be found raise
+directory (models trained by ``invoice_extract.ocr.train`` read line-shaped input); transformers
+honours ``HF_HUB_OFFLINE``. Weights that cannot be found raise
 :class:`ModelUnavailable` naming the model and how to supply it. Batched generation, greedy
 or beam search; bf16 on a GPU where present, fp32 on the CPU.
 """
@@ -17,6 +18,18 @@ from PIL import Image
 from invoice_extract.errors import ModelUnavailable
 
 DEFAULT_TROCR_MODEL = "microsoft/trocr-base-printed"
+
+
+def fit_line(crop: np.ndarray, height: int, width: int) -> Image.Image:
+    """A line crop scaled to ``height`` keeping its aspect (squeezed only where it would be
+    wider than ``width``) and padded on the right with its own background to ``width``."""
+    gray = Image.fromarray(crop).convert("L")
+    w = max(1, min(width, round(gray.width * height / max(1, gray.height))))
+    line = gray.resize((w, height), Image.Resampling.BILINEAR)
+    background = int(np.percentile(np.asarray(line), 90))
+    canvas = Image.new("L", (width, height), background)
+    canvas.paste(line, (0, 0))
+    return canvas.convert("RGB")
 
 
 class TrocrRecognizer:
@@ -48,6 +61,14 @@ class TrocrRecognizer:
         self.dtype = torch.bfloat16 if self.device.startswith("cuda") else torch.float32
         move: Any = self.model.to  # transformers' own typing of .to() confuses mypy
         self.model = move(device=self.device, dtype=self.dtype).eval()
+        size = self.processor.image_processor.size
+        # A model trained on line-shaped input (wider than tall) gets lines fitted to it
+        # with their aspect kept; square-input models (the hub's) get the processor's resize.
+        self.line_shape: tuple[int, int] | None = (
+            (size["height"], size["width"])
+            if size.get("width", 0) > size.get("height", 0)
+            else None
+        )
         self.num_beams = num_beams
         self.batch_size = batch_size
         self.max_new_tokens = max_new_tokens
@@ -55,11 +76,19 @@ class TrocrRecognizer:
     def recognise(self, crops: Sequence[np.ndarray]) -> list[tuple[str, float]]:
         import torch
 
+        # Batches of similar aspect ratio (so similar length): generation runs until the
+        # longest line of a batch ends, so mixing short and long lines wastes steps.
+        order = sorted(
+            range(len(crops)), key=lambda i: crops[i].shape[1] / max(1, crops[i].shape[0])
+        )
         results: list[tuple[str, float]] = []
-        for start in range(0, len(crops), self.batch_size):
-            batch = [
-                Image.fromarray(c).convert("RGB") for c in crops[start : start + self.batch_size]
-            ]
+        for start in range(0, len(order), self.batch_size):
+            chunk = [crops[i] for i in order[start : start + self.batch_size]]
+            batch = (
+                [fit_line(c, *self.line_shape) for c in chunk]
+                if self.line_shape
+                else [Image.fromarray(c).convert("RGB") for c in chunk]
+            )
             pixels = self.processor(images=batch, return_tensors="pt").pixel_values
             with torch.inference_mode():
                 out = self.model.generate(
@@ -85,4 +114,7 @@ class TrocrRecognizer:
                 # The line's confidence: the geometric mean of its token probabilities.
                 mean = logp[mask].mean() if mask.any() else torch.tensor(float("-inf"))
                 results.append((text.strip(), float(torch.exp(mean).clamp(0, 1))))
-        return results
+        in_order: list[tuple[str, float]] = [("", 0.0)] * len(crops)
+        for i, result in zip(order, results, strict=True):
+            in_order[i] = result
+        return in_order

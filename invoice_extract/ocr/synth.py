@@ -1,0 +1,429 @@
+"""Synthetic invoice text lines: what the project's TrOCR recogniser is trained and measured on.
+
+``invoice_line(rng)`` writes one line of invoice text (amounts in many formats, dates,
+document numbers, IBANs, VAT ids, company names, addresses, product descriptions, labels
+with values) in English, German, French, Spanish, Dutch or Italian, using only ``CHARSET``.
+``render_line(text, rng, degrade)`` draws it with a Debian font at a scan-like size and crops
+it the way the text detector does; ``degrade`` adds blur, noise, JPEG, thin or bold strokes,
+skew, table rules and low contrast. Everything is driven by the ``random.Random`` passed in,
+so a seed reproduces a line exactly.
+"""
+
+from __future__ import annotations
+
+import io
+import random
+from collections.abc import Callable
+from functools import cache, lru_cache
+from pathlib import Path
+
+import numpy as np
+from PIL import Image, ImageDraw, ImageFilter, ImageFont
+
+# Every character the recogniser can write: printable ASCII, the letters of the six
+# languages, currency signs and the typographic marks invoices use.
+CHARSET = (
+    " !\"#$%&'()*+,-./0123456789:;<=>?@ABCDEFGHIJKLMNOPQRSTUVWXYZ[\\]^_`"
+    "abcdefghijklmnopqrstuvwxyz{|}~"
+    "ÄÖÜäöüßÉÈÊËÀÂÎÏÔÛÙÇéèêëàâîïôûùçŒœÆæÑñÁÍÓÚáíóúÌÒìò¿¡"
+    "€£¥₹°§«»–—’“”·×©®µ½"
+)
+
+FONT_DIRS = ("/usr/share/fonts/truetype", "/usr/share/fonts/opentype")
+# Latin text families from Debian font packages (fonts-dejavu-core, fonts-liberation,
+# fonts-freefont-ttf, fonts-croscore, fonts-crosextra-*, fonts-open-sans, fonts-noto-core).
+FONT_PREFIXES = (
+    "DejaVuSans",
+    "DejaVuSerif",
+    "Liberation",
+    "FreeSans",
+    "FreeSerif",
+    "FreeMono",
+    "Arimo",
+    "Tinos",
+    "Cousine",
+    "Carlito",
+    "Caladea",
+    "OpenSans",
+    "NotoSans-",
+    "NotoSerif-",
+    "NotoSansMono-",
+)
+
+
+@lru_cache(maxsize=1)
+def font_files() -> tuple[str, ...]:
+    """The installed fonts of ``FONT_PREFIXES``, sorted (so a seed means the same lines)."""
+    found = {
+        str(p)
+        for d in FONT_DIRS
+        if Path(d).is_dir()
+        for p in Path(d).rglob("*")
+        if p.suffix.lower() in {".ttf", ".otf"} and p.name.startswith(FONT_PREFIXES)
+    }
+    if not found:
+        raise FileNotFoundError(
+            "no text fonts found; install fonts-dejavu-core and fonts-liberation"
+        )
+    return tuple(sorted(found))
+
+
+@lru_cache(maxsize=256)
+def _font(path: str, size: int) -> ImageFont.FreeTypeFont:
+    return ImageFont.truetype(path, size)
+
+
+@cache
+def _missing(path: str) -> frozenset[str]:
+    """The characters of ``CHARSET`` a font has no glyph for (drawn as its .notdef box)."""
+    font = _font(path, 24)
+    notdef = bytes(font.getmask("\ue000"))
+    return frozenset(c for c in CHARSET if c != " " and bytes(font.getmask(c)) == notdef)
+
+
+# ---------------------------------------------------------------- text
+
+
+def _split(words: str) -> list[str]:
+    return words.split()
+
+
+_WORDS = {
+    "en": _split(
+        "consulting services hourly rate licence annual support maintenance software "
+        "hardware delivery freight shipping insurance office supplies paper printer toner "
+        "cartridge monitor keyboard cable installation training workshop travel expenses "
+        "hosting domain renewal subscription design development review audit cleaning "
+        "repair spare parts labour materials discount deposit balance consignment"
+    ),
+    "de": _split(
+        "Beratung Leistungen Stundensatz Lizenz jährliche Wartung Lieferung Versand "
+        "Fracht Büromaterial Druckerpapier Tonerkartusche Bildschirm Tastatur Schulung "
+        "Reisekosten Anfahrt Montage Ersatzteile Arbeitszeit Prüfung Gebühr Miete "
+        "Stück Größe Straße Zubehör Geräte Dienstleistung Übernachtung Verpflegung"
+    ),
+    "fr": _split(
+        "prestation conseil forfait licence annuelle maintenance livraison transport "
+        "fournitures bureau cartouche écran clavier câble formation déplacement frais "
+        "hébergement renouvellement abonnement conception développement révision "
+        "réparation pièces détachées main-d'œuvre matériel remise acompte reçu"
+    ),
+    "es": _split(
+        "servicios consultoría tarifa licencia anual mantenimiento entrega envío "
+        "transporte material oficina cartucho pantalla teclado instalación formación "
+        "viaje gastos alojamiento renovación suscripción diseño desarrollo revisión "
+        "reparación piezas repuesto mano obra descuento señal número año"
+    ),
+    "nl": _split(
+        "advies diensten uurtarief licentie jaarlijks onderhoud levering verzending "
+        "vracht kantoorartikelen papier inktpatroon beeldscherm toetsenbord kabel "
+        "installatie opleiding reiskosten hosting verlenging abonnement ontwerp "
+        "ontwikkeling controle reparatie onderdelen arbeid materiaal korting"
+    ),
+    "it": _split(
+        "servizi consulenza tariffa oraria licenza annuale manutenzione consegna "
+        "spedizione trasporto cancelleria carta cartuccia monitor tastiera cavo "
+        "installazione formazione trasferta spese rinnovo abbonamento progettazione "
+        "sviluppo revisione riparazione ricambi manodopera materiali sconto città"
+    ),
+}
+_LABELS = {
+    "en": "Invoice|Invoice No.|Invoice Number|Invoice Date|Due Date|Order No.|PO Number|"
+    "Customer No.|Bill To|Ship To|Subtotal|Tax|VAT|Total|Amount Due|Balance Due|Qty|"
+    "Unit Price|Description|Amount|Payment Terms|Reference|Page|Credit Note",
+    "de": "Rechnung|Rechnungsnummer|Rechnungsdatum|Fälligkeitsdatum|Lieferdatum|"
+    "Kundennummer|Bestellnummer|Zwischensumme|MwSt.|USt-IdNr.|Gesamtbetrag|"
+    "Zahlbar bis|Menge|Einzelpreis|Bezeichnung|Betrag|Seite|Gutschrift|Steuernummer",
+    "fr": "Facture|N° de facture|Date de facture|Date d'échéance|Échéance|N° client|"
+    "Bon de commande|Sous-total|TVA|Total TTC|Total HT|Montant dû|Quantité|"
+    "Prix unitaire|Désignation|Montant|Référence|Page|Avoir|Net à payer",
+    "es": "Factura|Nº de factura|Fecha de factura|Fecha de vencimiento|Nº de cliente|"
+    "Pedido|Base imponible|IVA|Total|Importe|Cantidad|Precio unitario|Descripción|"
+    "Página|Nota de crédito|Forma de pago|Vencimiento",
+    "nl": "Factuur|Factuurnummer|Factuurdatum|Vervaldatum|Klantnummer|Ordernummer|"
+    "Subtotaal|BTW|Totaal|Te betalen|Aantal|Prijs per stuk|Omschrijving|Bedrag|"
+    "Pagina|Creditnota|Betalingstermijn",
+    "it": "Fattura|Numero fattura|Data fattura|Data di scadenza|Codice cliente|"
+    "Ordine n.|Imponibile|IVA|Totale|Importo|Quantità|Prezzo unitario|Descrizione|"
+    "Pagina|Nota di credito|Pagamento|Partita IVA",
+}
+_MONTHS = {
+    "en": "January February March April May June July August September October November December",
+    "de": "Januar Februar März April Mai Juni Juli August September Oktober November Dezember",
+    "fr": "janvier février mars avril mai juin juillet août septembre octobre novembre décembre",
+    "es": "enero febrero marzo abril mayo junio julio agosto septiembre octubre noviembre "
+    "diciembre",
+    "nl": "januari februari maart april mei juni juli augustus september oktober november december",
+    "it": "gennaio febbraio marzo aprile maggio giugno luglio agosto settembre ottobre "
+    "novembre dicembre",
+}
+_STREETS = {
+    "en": ["{n} {w} Street", "{n} {w} Road", "Unit {n}, {w} Park", "{n} {w} Ave."],
+    "de": ["{w}straße {n}", "{w}weg {n}", "Am {w} {n}", "{w}str. {n}a"],
+    "fr": ["{n}, rue du {w}", "{n} avenue {w}", "{n} bis, boulevard {w}"],
+    "es": ["Calle {w}, {n}", "Avda. de {w} {n}", "C/ {w} nº {n}, 2º"],
+    "nl": ["{w}straat {n}", "{w}laan {n}-B", "{w}gracht {n}"],
+    "it": ["Via {w}, {n}", "Corso {w} {n}", "Piazza {w} {n}/B"],
+}
+_LEGAL = [
+    "GmbH", "AG", "GmbH & Co. KG", "e.K.", "Ltd", "Ltd.", "LLC", "Inc.", "PLC", "SARL",
+    "S.A.S.", "S.A.", "S.L.", "B.V.", "N.V.", "S.r.l.", "S.p.A.", "& Söhne", "& Fils",
+]  # fmt: skip
+_CURRENCY = ["€", "EUR", "$", "USD", "£", "GBP", "CHF", "¥", "JPY", "₹", "INR", "SEK", "PLN"]
+_COUNTRIES = ["DE", "FR", "ES", "NL", "IT", "GB", "BE", "AT", "US", "CH", "PL", "IE"]
+
+
+def _syllable_word(rng: random.Random, lang: str) -> str:
+    """A pronounceable made-up name (companies, cities and people nobody has seen)."""
+    vowels = {"de": "aeiouäöü", "fr": "aeiouéè", "es": "aeiouáó", "it": "aeiouà"}.get(lang, "aeiou")
+    cons = "bcdfghjklmnprstvwz"
+    parts = [rng.choice(cons) + rng.choice(vowels) for _ in range(rng.randint(1, 3))]
+    if rng.random() < 0.5:
+        parts.append(rng.choice("nrstlmk"))
+    word = "".join(parts)
+    return word.capitalize() if rng.random() < 0.85 else word.upper()
+
+
+def _word(rng: random.Random, lang: str) -> str:
+    return rng.choice(_WORDS[lang]) if rng.random() < 0.7 else _syllable_word(rng, lang)
+
+
+def _group(n: int, sep: str) -> str:
+    s = str(n)
+    groups = []
+    while len(s) > 3:
+        groups.append(s[-3:])
+        s = s[:-3]
+    groups.append(s)
+    return sep.join(reversed(groups))
+
+
+def amount(rng: random.Random) -> str:
+    """A money amount as invoices print it: separators, decimals, signs and currency."""
+    value = rng.choice([rng.randint(0, 99), rng.randint(0, 9999), rng.randint(0, 2_000_000)])
+    cents = rng.randint(0, 99)
+    style = rng.random()
+    if style < 0.4:
+        text = f"{_group(value, rng.choice(['.', ' ', '']))},{cents:02d}"
+    elif style < 0.8:
+        text = f"{_group(value, rng.choice([',', '']))}.{cents:02d}"
+    elif style < 0.9:
+        text = _group(value, rng.choice(["'", " "])) + f".{cents:02d}"
+    else:
+        text = _group(value, rng.choice([",", ".", " "]))
+    if rng.random() < 0.1:
+        text = rng.choice([f"-{text}", f"({text})", f"{text}-"])
+    if rng.random() < 0.6:
+        cur = rng.choice(_CURRENCY)
+        text = rng.choice([f"{cur} {text}", f"{text} {cur}", f"{cur}{text}"])
+    return text
+
+
+def date(rng: random.Random, lang: str) -> str:
+    y, m, d = rng.randint(2015, 2030), rng.randint(1, 12), rng.randint(1, 28)
+    month = _MONTHS[lang].split()[m - 1]
+    return rng.choice(
+        [
+            f"{d:02d}.{m:02d}.{y}",
+            f"{d:02d}/{m:02d}/{y}",
+            f"{m:02d}/{d:02d}/{y}",
+            f"{y}-{m:02d}-{d:02d}",
+            f"{d}.{m}.{y % 100:02d}",
+            f"{d} {month} {y}",
+            f"{d}. {month} {y}",
+            f"{month} {d}, {y}",
+            f"{d}-{month[:3]}-{y}",
+            f"{d} de {month} de {y}",
+        ]
+    )
+
+
+def identifier(rng: random.Random) -> str:
+    """Invoice, order and customer numbers; IBANs, BICs and VAT ids (shape, not checksum)."""
+    digits = "".join(rng.choice("0123456789") for _ in range(rng.randint(3, 10)))
+    letters = "".join(rng.choice("ABCDEFGHIJKLMNOPQRSTUVWXYZ") for _ in range(rng.randint(1, 4)))
+    kind = rng.randrange(8)
+    if kind == 0:
+        iban = (
+            rng.choice(_COUNTRIES)
+            + f"{rng.randint(10, 99)}"
+            + "".join(
+                rng.choice(
+                    "0123456789ABCDEFGHJKLMNPQRSTUVWXYZ" if rng.random() < 0.2 else "0123456789"
+                )
+                for _ in range(rng.randint(14, 26))
+            )
+        )
+        return (
+            " ".join(iban[i : i + 4] for i in range(0, len(iban), 4))
+            if rng.random() < 0.7
+            else iban
+        )
+    if kind == 1:
+        vat = rng.choice(_COUNTRIES) + "".join(rng.choice("0123456789") for _ in range(9))
+        return vat if rng.random() < 0.7 else f"{vat[:2]} {vat[2:5]} {vat[5:8]} {vat[8:]}"
+    if kind == 2:
+        bank = "".join(rng.choice("ABCDEFGHIJKLMNOPQRSTUVWXYZ") for _ in range(4))
+        branch = rng.choice(["", "XXX", digits[:3]])
+        return f"{bank}{rng.choice(_COUNTRIES)}{rng.choice(['2L', 'MM', 'FF', '33'])}{branch}"
+    if kind == 3:
+        return f"{letters}-{rng.randint(2015, 2030)}-{digits}"
+    if kind == 4:
+        return f"{digits[:4]}/{digits[4:] or '01'}"
+    if kind == 5:
+        return f"+{rng.randint(1, 49)} {digits[:3]} {digits[3:]} {rng.randint(10, 99)}"
+    if kind == 6:
+        user, host = (_syllable_word(rng, "en").lower() for _ in range(2))
+        return f"{user}@{host}.{rng.choice(['de', 'com', 'fr', 'es', 'nl', 'it', 'co.uk'])}"
+    return f"{letters}{rng.choice(['', '-', '#', ' '])}{digits}"
+
+
+def _address(rng: random.Random, lang: str) -> str:
+    street = rng.choice(_STREETS[lang]).format(n=rng.randint(1, 250), w=_syllable_word(rng, lang))
+    city = f"{rng.randint(1000, 99999):05d} {_syllable_word(rng, lang)}"
+    return rng.choice([street, city, f"{street}, {city}", f"{city} ({rng.choice(_COUNTRIES)})"])
+
+
+def _company(rng: random.Random, lang: str) -> str:
+    name = " ".join(_syllable_word(rng, lang) for _ in range(rng.randint(1, 2)))
+    if rng.random() < 0.3:
+        name += f" {_word(rng, lang).capitalize()}"
+    return f"{name} {rng.choice(_LEGAL)}"
+
+
+def _item(rng: random.Random, lang: str) -> str:
+    words = " ".join(_word(rng, lang) for _ in range(rng.randint(1, 5)))
+    words = words[0].upper() + words[1:]
+    if rng.random() < 0.4:
+        words += rng.choice(
+            [
+                f" ({rng.randint(1, 99)} Stk.)",
+                f" - {date(rng, lang)}",
+                f" #{rng.randint(1, 9999)}",
+                f" {rng.randint(1, 20)} x {amount(rng)}",
+            ]
+        )
+    return words
+
+
+def _row(rng: random.Random, lang: str) -> str:
+    """A table row segment: quantity, unit, price, rate, total."""
+    parts = [
+        str(rng.randint(1, 500)),
+        rng.choice(["", "Stk", "pcs", "h", "m²", "kg", "pce", "ud."]),
+    ]
+    parts += [
+        amount(rng),
+        f"{rng.choice([0, 5, 7, 10, 19, 20, 21, 22])}{rng.choice(['%', ' %', ',0 %', '.00%'])}",
+    ]
+    rng.shuffle(parts)
+    return " ".join(p for p in parts if p)
+
+
+def _random_chars(rng: random.Random) -> str:
+    """Characters in no particular order, so every glyph is seen whatever its context."""
+    return "".join(rng.choice(CHARSET) for _ in range(rng.randint(1, 24))).strip() or "x"
+
+
+def invoice_line(rng: random.Random, max_chars: int = 48) -> str:
+    """One line of invoice text; only characters of ``CHARSET``, at most ``max_chars``."""
+    lang = rng.choice(list(_WORDS))
+    kind = rng.random()
+    if kind < 0.14:
+        text = amount(rng)
+    elif kind < 0.22:
+        text = date(rng, lang)
+    elif kind < 0.34:
+        text = identifier(rng)
+    elif kind < 0.52:
+        label = rng.choice(_LABELS[lang].split("|"))
+        value_of: list[Callable[[random.Random], str]] = [
+            amount,
+            identifier,
+            lambda r: date(r, lang),
+        ]
+        value = rng.choice(value_of)(rng)
+        text = f"{label}{rng.choice([': ', ' ', ' # ', ':'])}{value}"
+    elif kind < 0.6:
+        text = _company(rng, lang)
+    elif kind < 0.68:
+        text = _address(rng, lang)
+    elif kind < 0.82:
+        text = _item(rng, lang)
+    elif kind < 0.9:
+        text = _row(rng, lang)
+    elif kind < 0.94:
+        text = rng.choice(_LABELS[lang].split("|"))
+    else:
+        text = _random_chars(rng)
+    if rng.random() < 0.08:
+        text = text.upper()
+    text = "".join(c for c in text if c in CHARSET)
+    return " ".join(text.split())[:max_chars].strip() or "0"
+
+
+# ---------------------------------------------------------------- images
+
+
+def render_line(text: str, rng: random.Random, degrade: bool = False) -> np.ndarray:
+    """``text`` drawn in a random installed font at a scan-like size, cropped with the
+    margins the text detector leaves, optionally degraded; an RGB uint8 array."""
+    fonts = font_files()
+    path = rng.choice(fonts)
+    for _ in range(8):  # a font that has every glyph the line needs
+        if not (set(text) & _missing(path)):
+            break
+        path = rng.choice(fonts)
+    # Text height 16-40 px: 8-12 pt type scanned at 150-300 dpi.
+    font = _font(path, rng.randint(16, 40))
+    left, top, right, bottom = (int(v) for v in font.getbbox(text))
+    height = bottom - top
+    pad_x = rng.randint(2, max(3, height // 2))
+    pad_y = rng.randint(1, max(2, height // 3))
+    img = Image.new("L", (right - left + 2 * pad_x, height + 2 * pad_y), 255)
+    draw = ImageDraw.Draw(img)
+    ink = rng.randint(0, 70)
+    draw.text((pad_x - left, pad_y - top), text, fill=ink, font=font)
+    if degrade:
+        img = _degrade(img, rng)
+    return np.asarray(img.convert("RGB"))
+
+
+def _degrade(img: Image.Image, rng: random.Random) -> Image.Image:
+    draw = ImageDraw.Draw(img)
+    if rng.random() < 0.25:  # a table rule touching the text, above or below
+        y = rng.choice([rng.randint(0, 2), img.height - rng.randint(1, 3)])
+        draw.line([(0, y), (img.width, y)], fill=rng.randint(0, 120), width=rng.randint(1, 2))
+    if rng.random() < 0.1:  # a cell border at one end
+        x = rng.choice([rng.randint(0, 2), img.width - rng.randint(1, 3)])
+        draw.line([(x, 0), (x, img.height)], fill=rng.randint(0, 120), width=1)
+    if rng.random() < 0.3 and img.height > 30:  # thin (lighter) or bold (darker) strokes
+        img = img.filter(
+            ImageFilter.MaxFilter(3) if rng.random() < 0.4 else ImageFilter.MinFilter(3)
+        )
+    if rng.random() < 0.4:  # low contrast, or a grey background (still legible)
+        low = rng.randint(30, 110)
+        high = rng.randint(max(170, low + 110), 255)
+        img = img.point(lambda v: low + v * (high - low) // 255)
+    if rng.random() < 0.7:  # skew up to ±2°
+        img = img.rotate(
+            rng.uniform(-2, 2), resample=Image.Resampling.BICUBIC, expand=True, fillcolor=255
+        )
+    if rng.random() < 0.5:  # a coarser scan, scaled back up
+        f = rng.uniform(0.45, 0.8)
+        size = img.size
+        img = img.resize(
+            (max(1, int(size[0] * f)), max(1, int(size[1] * f))), Image.Resampling.BILINEAR
+        )
+        img = img.resize(size, Image.Resampling.BILINEAR)
+    if rng.random() < 0.7:
+        img = img.filter(ImageFilter.GaussianBlur(rng.uniform(0.2, 1.2)))
+    if rng.random() < 0.7:
+        arr = np.asarray(img, dtype=np.float32)
+        noise = np.random.default_rng(rng.randrange(2**32)).normal(0, rng.uniform(3, 18), arr.shape)
+        img = Image.fromarray(np.clip(arr + noise, 0, 255).astype(np.uint8))
+    if rng.random() < 0.6:
+        buf = io.BytesIO()
+        img.save(buf, format="JPEG", quality=rng.randint(25, 80))
+        img = Image.open(buf)
+    return img

@@ -1,0 +1,75 @@
+"""The project's own TrOCR: synthetic lines, line fitting, the training script."""
+
+from __future__ import annotations
+
+import json
+import random
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from invoice_extract.ocr.synth import CHARSET, invoice_line, render_line
+from invoice_extract.ocr.train import SPECS, build_tokenizer, main
+from invoice_extract.ocr.trocr import TrocrRecognizer, fit_line
+
+
+def test_synthetic_lines_are_seeded_varied_and_in_the_charset() -> None:
+    lines = [invoice_line(random.Random(i)) for i in range(600)]
+    assert lines == [invoice_line(random.Random(i)) for i in range(600)]
+    assert all(line and set(line) <= set(CHARSET) for line in lines)
+    assert len(set(lines)) > 590
+    text = "".join(lines)
+    # Amounts, accents and currency signs of the six languages all occur.
+    for char in "0123456789,.€£%äéñüß":
+        assert char in text, char
+
+
+def test_rendered_lines_are_reproducible_and_degradation_changes_them() -> None:
+    clean = render_line("Rechnungsdatum: 12.03.2024", random.Random(7))
+    assert clean.dtype == np.uint8 and clean.ndim == 3 and clean.shape[2] == 3
+    assert np.array_equal(clean, render_line("Rechnungsdatum: 12.03.2024", random.Random(7)))
+    assert clean.shape[1] > 4 * clean.shape[0]  # a line, not a block
+    assert clean.min() < 100 and clean.max() == 255  # dark ink on a light ground
+    degraded = render_line("Rechnungsdatum: 12.03.2024", random.Random(7), degrade=True)
+    assert not np.array_equal(clean, degraded)
+
+
+def test_fit_line_keeps_the_aspect_and_pads_with_the_background() -> None:
+    crop = np.full((20, 100, 3), 230, np.uint8)
+    crop[5:15, 10:90] = 0
+    fitted = np.asarray(fit_line(crop, 32, 512))
+    assert fitted.shape == (32, 512, 3)
+    ink_columns = np.flatnonzero((fitted[..., 0] < 100).any(axis=0))
+    assert ink_columns.min() >= 10 and ink_columns.max() < 160  # 100 px * 32/20, not stretched
+    assert (fitted[:, 200:] == 230).all()  # padded with the crop's own background
+    wide = np.asarray(fit_line(np.zeros((10, 4000, 3), np.uint8), 32, 512))
+    assert wide.shape == (32, 512, 3)  # squeezed, never cut
+
+
+def test_character_tokenizer_round_trips_every_character() -> None:
+    tokenizer = build_tokenizer(CHARSET)
+    ids = tokenizer(CHARSET).input_ids
+    assert len(ids) == len(CHARSET) and 3 not in ids  # no <unk>
+    assert tokenizer.decode(ids) == CHARSET
+    assert tokenizer.decode(tokenizer("  a  b ").input_ids) == "  a  b "
+
+
+def test_training_is_resumable_and_exports_a_loadable_model(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    run, export = tmp_path / "run", tmp_path / "model"
+    common = ["--out", str(run), "--export", str(export), "--batch", "4", "--eval-lines", "4"]
+    common += ["--eval-every", "1", "--log-every", "1", "--workers", "0"]
+    assert main([*common, "--steps", "2"]) == 0
+    assert main([*common, "--steps", "3"]) == 0
+    out = capsys.readouterr().out
+    assert "resumed at step 2" in out and "step 3 held-out CER" in out
+    record = json.loads((export / "training.json").read_text())
+    assert [h["step"] for h in record["history"]] == [1, 2, 3]
+    assert record["spec"]["height"] == SPECS["cpu"].height
+    assert (export / "model.safetensors").stat().st_size < 30 * 2**20
+    recognizer = TrocrRecognizer(str(export), max_new_tokens=8)
+    assert recognizer.line_shape == (SPECS["cpu"].height, SPECS["cpu"].width)
+    [(text, confidence)] = recognizer.recognise([render_line("12,50 €", random.Random(1))])
+    assert isinstance(text, str) and 0.0 <= confidence <= 1.0
