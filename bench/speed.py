@@ -72,9 +72,13 @@ def image_path(directory: Path, repeat: int) -> None:
         f"{len(os.sched_getaffinity(0))} cores; medians of per-document seconds per page"
     )
     print(f"end to end      {statistics.median(per_stage['total']):8.2f} s/page")
-    for k in ("ingest", "rasterise", "ocr", "fields", "validate"):
+    for k in ("ingest", "rasterise", "ocr", "layout", "fields", "validate"):
         if k in per_stage:
             print(f"  {k:<13} {statistics.median(per_stage[k]):8.3f} s/page")
+        if k == "ocr":
+            for sub in ("preprocess", "detect", "recognise", "orient"):
+                if sub in per_stage:
+                    print(f"    {sub:<11} {statistics.median(per_stage[sub]):8.3f} s/page")
     print(f"first document in a fresh process (imports, model loading, 1 scan): {cold:.1f} s\n")
 
 

@@ -63,7 +63,9 @@ RecognizerOption = Annotated[
 TrocrModelOption = Annotated[
     str | None,
     typer.Option(
-        "--trocr-model", help="TrOCR hub id or local directory (with --recognizer trocr)."
+        "--trocr-model",
+        help="TrOCR hub id or local directory (with --recognizer trocr; default: the model "
+        "shipped in the package).",
     ),
 ]
 LayoutOption = Annotated[

@@ -22,7 +22,8 @@ class PipelineConfig(BaseModel):
     # never: text layers only (pages without one are reported, not read).
     ocr: Literal["auto", "always", "never"] = "auto"
     recognizer: Literal["ppocr", "trocr", "tesseract"] = "ppocr"
-    trocr_model: str | None = None  # hub id or local directory for the trocr recogniser
+    # Hub id or local directory for the trocr recogniser (None: the model in the package).
+    trocr_model: str | None = None
     dpi: int = Field(default=200, ge=72, le=600)  # rasterising PDF pages for OCR
     # Layout regions for OCR'd pages (words in different regions never join one segment).
     # Off by default: it measured no change in field F1 on the scans (bench/README.md).

@@ -133,6 +133,8 @@ class Pipeline:
             t1 = time.perf_counter()
             result = self._engine.read(pixels, page.number)
             timings["ocr"] = timings.get("ocr", 0.0) + time.perf_counter() - t1
+            for stage, seconds in result.timings.items():
+                timings[stage] = timings.get(stage, 0.0) + seconds
             page.words, page.text_source = result.words, "ocr"
             layout_model = load_layout_model(self.config.layout)
             if layout_model is not None:

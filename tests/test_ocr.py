@@ -60,6 +60,11 @@ def test_scans_and_photos_are_read(name: str) -> None:
         assert got is not None and want is not None and got.value == want.value, field
     assert len(inv.line_items) == len(truth.line_items)
     assert all(e.page == 1 for e in inv.total.evidence)  # type: ignore[union-attr]
+    # Where the time went, stage by stage, the OCR's own stages within its total.
+    timings = inv.run.timings
+    stages = ("preprocess", "detect", "recognise", "orient")
+    assert all(timings[s] > 0 for s in stages)
+    assert sum(timings[s] for s in stages) <= timings["ocr"] <= timings["total"]
 
 
 def test_ocr_always_reads_a_digital_pdf_like_its_text_layer() -> None:

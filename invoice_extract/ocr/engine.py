@@ -7,6 +7,7 @@ it is turned upright and read again. Boxes are on the upright, deskewed page.
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -35,6 +36,8 @@ class OcrPage:
     height: int
     image: np.ndarray = field(repr=False)
     notes: list[str] = field(default_factory=list)
+    # Seconds per stage: preprocess, detect, recognise, orient.
+    timings: dict[str, float] = field(default_factory=dict)
 
 
 def _downscale(image: np.ndarray, side: int) -> np.ndarray:
@@ -126,6 +129,8 @@ class OcrEngine:
 
     def read(self, image: np.ndarray, page: int) -> OcrPage:
         notes: list[str] = []
+        timings: dict[str, float] = {}
+        t0 = time.perf_counter()
         if self.straighten and (quad := page_quad(image)) is not None:
             image = dewarp(image, quad)
             notes.append("straightened a photographed sheet")
@@ -133,16 +138,21 @@ class OcrEngine:
             image = _deskewed(image, notes)
         if self.despeckle:
             image = despeckle(image)
-        found, lines_found = self._read(image)
+        _add(timings, "preprocess", time.perf_counter() - t0)
+        found, lines_found = self._read(image, timings)
         # Most pages are upright: judge orientation from this read's text lines, and read
         # again only a page that turns out to be turned.
+        t1 = time.perf_counter()
         turns = quarter_turns(image, lines_found) if self.orient else 0
+        _add(timings, "orient", time.perf_counter() - t1)
         if turns:
+            t2 = time.perf_counter()
             image = rotate_quarter(image, turns)
             notes.append(f"turned upright by {90 * turns}°")
             if self.deskew:
                 image = _deskewed(image, notes)
-            found, _ = self._read(image)
+            _add(timings, "preprocess", time.perf_counter() - t2)
+            found, _ = self._read(image, timings)
         h, w = image.shape[:2]
         words: list[Word] = []
         for text, conf, quad in found:
@@ -151,21 +161,33 @@ class OcrEngine:
                 words.append(Word(text, bbox, page, conf))
             else:
                 words.extend(split_words(text, conf, bbox, page))
-        return OcrPage(words=words, width=w, height=h, image=image, notes=notes)
+        return OcrPage(words=words, width=w, height=h, image=image, notes=notes, timings=timings)
 
     def _read(
-        self, image: np.ndarray
+        self, image: np.ndarray, timings: dict[str, float]
     ) -> tuple[list[tuple[str, float, np.ndarray]], list[np.ndarray]]:
         """Words (ppocr reads a page in one pass, with per-word boxes) or lines (other
         recognisers, on the detector's line crops), each with its quadrilateral; and the
-        text lines' quadrilaterals, which tell the page's orientation."""
+        text lines' quadrilaterals, which tell the page's orientation. Adds the seconds
+        spent detecting and recognising to ``timings``."""
         if self.recognizer.name == "ppocr":
-            return ppocr.read_page(image)
+            found, lines, seconds = ppocr.read_page(image)
+            for stage, spent in seconds.items():
+                _add(timings, stage, spent)
+            return found, lines
+        t0 = time.perf_counter()
         quads = ppocr.detect_lines(image)
+        t1 = time.perf_counter()
         crops = [ppocr.crop_line(image, q) for q in quads]
         found = [
             (text, conf, quad)
             for quad, (text, conf) in zip(quads, self.recognizer.recognise(crops), strict=True)
             if text.strip() and conf >= MIN_LINE_CONFIDENCE
         ]
+        _add(timings, "detect", t1 - t0)
+        _add(timings, "recognise", time.perf_counter() - t1)
         return found, quads
+
+
+def _add(timings: dict[str, float], stage: str, seconds: float) -> None:
+    timings[stage] = timings.get(stage, 0.0) + seconds

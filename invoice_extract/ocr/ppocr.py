@@ -43,11 +43,16 @@ def line_angles(crops: Sequence[np.ndarray]) -> list[tuple[int, float]]:
     return [(int(label), float(score)) for label, score in out.cls_res]
 
 
-def read_page(image: np.ndarray) -> tuple[list[tuple[str, float, np.ndarray]], list[np.ndarray]]:
+def read_page(
+    image: np.ndarray,
+) -> tuple[list[tuple[str, float, np.ndarray]], list[np.ndarray], dict[str, float]]:
     """Detection, line orientation and recognition in one pass: per word, its text,
-    confidence and quadrilateral; and the text lines' quadrilaterals."""
+    confidence and quadrilateral; the text lines' quadrilaterals; and the seconds spent
+    detecting and recognising (line orientation included)."""
     # rapidocr keeps the use_* flags of the last call: always pass all three.
     out = rapidocr_engine()(image, use_det=True, use_cls=True, use_rec=True, return_word_box=True)
+    det, cls, rec = (float(t or 0.0) for t in (list(out.elapse_list) + [0.0] * 3)[:3])
+    seconds = {"detect": det, "recognise": cls + rec}
     words: list[tuple[str, float, np.ndarray]] = []
     for line in out.word_results or ():
         # A line is a sequence of (text, score, box), or one such triple itself; rapidocr
@@ -60,7 +65,7 @@ def read_page(image: np.ndarray) -> tuple[list[tuple[str, float, np.ndarray]], l
             if text.strip():
                 words.append((text, float(score), np.asarray(box, dtype=np.float32)))
     lines = [] if out.boxes is None else [np.asarray(b, dtype=np.float32) for b in out.boxes]
-    return words, lines
+    return words, lines, seconds
 
 
 class PpocrRecognizer:

@@ -134,6 +134,8 @@ class RunInfo(BaseModel):
     pages: list[PageInfo] = Field(default_factory=list)
     warnings: list[str] = Field(default_factory=list)
     checks: list[Check] = Field(default_factory=list)
+    # Seconds per stage: ingest, rasterise, ocr (of it: preprocess, detect, recognise,
+    # orient), layout, fields, validate, total. Stages that did not run are absent.
     timings: dict[str, float] = Field(default_factory=dict)
 
 
