@@ -1,6 +1,7 @@
-"""Speed and memory of the digital-PDF path, on one core.
+"""Speed and memory of the digital-PDF path, on one core; optionally the image path first.
 
     python bench/speed.py fixtures/digital [--repeat 5] [--batch 1000]
+        [--images fixtures/scanned [--recognizers ppocr,trocr,tesseract] [--images-only]]
 
 Prints, each as a median over repeats measured side by side in this one run:
 - ms per page end to end (ingest + fields + validate) and pages per second;
@@ -18,9 +19,10 @@ import resource
 import statistics
 import time
 from collections import Counter
+from collections.abc import Sequence
 from pathlib import Path
 
-from invoice_extract import Invoice, Pipeline
+from invoice_extract import Invoice, Pipeline, PipelineConfig
 from invoice_extract.config import Limits
 from invoice_extract.ingest import load_document
 
@@ -37,49 +39,77 @@ def _pdfplumber_words(path: Path) -> list[str]:
         return [w["text"] for page in pdf.pages for w in page.extract_words()]
 
 
-def image_path(directory: Path, repeat: int) -> None:
+def image_path(directory: Path, repeat: int, recognizers: Sequence[str] = ("ppocr",)) -> None:
     """Seconds per page through rasterise, OCR and fields, per stage: medians over the
     documents of the per-document time per page, on the machine's cores (the target is per
-    2-core machine). Then the first document's latency in a fresh process (models loading)."""
+    2-core machine), each recogniser in turn on each document, side by side. Then the first
+    document's latency in a fresh process (imports and model loading)."""
     import subprocess
     import sys
 
     scans = sorted(p for p in directory.iterdir() if p.suffix != ".json")
     code = (
-        "import time, sys; t = time.perf_counter(); from invoice_extract import extract; "
-        "extract(sys.argv[1]); print(time.perf_counter() - t)"
+        "import time, sys; t = time.perf_counter(); "
+        "from invoice_extract import PipelineConfig, extract; "
+        "extract(sys.argv[1], PipelineConfig(recognizer=sys.argv[2])); "
+        "print(time.perf_counter() - t)"
     )
-    cold = float(
-        subprocess.run(
-            [sys.executable, "-c", code, str(scans[0])], check=True, capture_output=True, text=True
+    cold = {
+        name: float(
+            subprocess.run(
+                [sys.executable, "-c", code, str(scans[0]), name],
+                check=True,
+                capture_output=True,
+                text=True,
+            )
+            .stdout.strip()
+            .splitlines()[-1]
         )
-        .stdout.strip()
-        .splitlines()[-1]
-    )
-    pipeline = Pipeline()
-    pipeline.extract(scans[0])  # warm: models loaded
-    per_stage: dict[str, list[float]] = {}
+        for name in recognizers
+    }
+    pipelines = {
+        name: Pipeline(PipelineConfig.model_validate({"recognizer": name})) for name in recognizers
+    }
+    for pipeline in pipelines.values():
+        pipeline.extract(scans[0])  # warm: models loaded
+    per_stage: dict[str, dict[str, list[float]]] = {name: {} for name in recognizers}
     pages = 0
     for _ in range(repeat):
         for scan in scans:
-            inv = pipeline.extract(scan)
-            assert inv.run is not None and inv.source is not None
-            pages += inv.source.page_count
-            for k, v in inv.run.timings.items():
-                per_stage.setdefault(k, []).append(v / inv.source.page_count)
+            for name, pipeline in pipelines.items():
+                inv = pipeline.extract(scan)
+                assert inv.run is not None and inv.source is not None
+                pages += inv.source.page_count
+                for k, v in inv.run.timings.items():
+                    per_stage[name].setdefault(k, []).append(v / inv.source.page_count)
     print(
-        f"image path: {len(scans)} scans, {pages // repeat} pages, {repeat} repeats, "
-        f"{len(os.sched_getaffinity(0))} cores; medians of per-document seconds per page"
+        f"image path: {len(scans)} scans, {pages // repeat // len(recognizers)} pages, "
+        f"{repeat} repeats, {len(os.sched_getaffinity(0))} cores; medians of per-document "
+        "seconds per page"
     )
-    print(f"end to end      {statistics.median(per_stage['total']):8.2f} s/page")
+    print(f"{'stage':<16}" + "".join(f"{name:>11}" for name in recognizers))
+
+    def row(label: str, key: str, digits: int) -> None:
+        if any(key in per_stage[name] for name in recognizers):
+            cells = (
+                f"{statistics.median(per_stage[name][key]):11.{digits}f}"
+                if key in per_stage[name]
+                else f"{'-':>11}"
+                for name in recognizers
+            )
+            print(f"{label:<16}" + "".join(cells))
+
+    row("end to end", "total", 2)
     for k in ("ingest", "rasterise", "ocr", "layout", "fields", "validate"):
-        if k in per_stage:
-            print(f"  {k:<13} {statistics.median(per_stage[k]):8.3f} s/page")
+        row(f"  {k}", k, 3)
         if k == "ocr":
             for sub in ("preprocess", "detect", "recognise", "orient"):
-                if sub in per_stage:
-                    print(f"    {sub:<11} {statistics.median(per_stage[sub]):8.3f} s/page")
-    print(f"first document in a fresh process (imports, model loading, 1 scan): {cold:.1f} s\n")
+                row(f"    {sub}", sub, 3)
+    print(
+        f"{'first document':<16}"
+        + "".join(f"{cold[name]:10.1f}s" for name in recognizers)
+        + "  (a fresh process: imports, model loading, 1 scan)\n"
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -93,9 +123,15 @@ def main(argv: list[str] | None = None) -> int:
         default=None,
         help="also time the image path on these scans (e.g. fixtures/scanned)",
     )
+    parser.add_argument(
+        "--recognizers", default="ppocr", help="for the image path, comma-separated"
+    )
+    parser.add_argument("--images-only", action="store_true", help="skip the digital path")
     args = parser.parse_args(argv)
     if args.images is not None:
-        image_path(args.images, args.repeat)
+        image_path(args.images, args.repeat, args.recognizers.split(","))
+        if args.images_only:
+            return 0
     os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})  # one core
     pdfs = sorted(args.directory.glob("*.pdf"))
     pipeline = Pipeline()
