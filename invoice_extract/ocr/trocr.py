@@ -1,8 +1,10 @@
 """TrOCR: transformers' VisionEncoderDecoderModel reading text-line crops.
 
-Loaded with ``from_pretrained`` from a hub id (``microsoft/trocr-base-printed``) or a local
-directory (models trained by ``invoice_extract.ocr.train`` read line-shaped input); transformers
-honours ``HF_HUB_OFFLINE``. Weights that cannot be found raise
+This backend's default model is the project's own, shipped in the package (``models/trocr-invoice``:
+a ViT encoder over line-shaped input and a small TrOCR decoder, trained by
+``invoice_extract.ocr.train``; its README is the model card). Any other TrOCR loads with
+``from_pretrained`` from a hub id (``microsoft/trocr-base-printed``) or a local directory;
+transformers honours ``HF_HUB_OFFLINE``. Weights that cannot be found raise
 :class:`ModelUnavailable` naming the model and how to supply it. Batched generation, greedy
 or beam search; bf16 on a GPU where present, fp32 on the CPU.
 """
@@ -10,20 +12,26 @@ or beam search; bf16 on a GPU where present, fp32 on the CPU.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 import numpy as np
-from PIL import Image
+from PIL import Image, ImageOps
 
 from invoice_extract.errors import ModelUnavailable
 
-DEFAULT_TROCR_MODEL = "microsoft/trocr-base-printed"
+# The model shipped with the package: loads offline, with no download.
+DEFAULT_TROCR_MODEL = str(Path(__file__).resolve().parent.parent / "models" / "trocr-invoice")
 
 
 def fit_line(crop: np.ndarray, height: int, width: int) -> Image.Image:
     """A line crop scaled to ``height`` keeping its aspect (squeezed only where it would be
-    wider than ``width``) and padded on the right with its own background to ``width``."""
+    wider than ``width``) and padded on the right with its own background to ``width``.
+    Light text on a dark ground (a shaded table header) is inverted to dark on light, the
+    way the model was trained."""
     gray = Image.fromarray(crop).convert("L")
+    if np.median(np.asarray(gray)) < 128:
+        gray = ImageOps.invert(gray)
     w = max(1, min(width, round(gray.width * height / max(1, gray.height))))
     line = gray.resize((w, height), Image.Resampling.BILINEAR)
     background = int(np.percentile(np.asarray(line), 90))
