@@ -79,8 +79,9 @@ schema: install
 bench: install
 	$(BIN)/python bench/accuracy.py fixtures/digital
 	$(BIN)/python bench/accuracy.py fixtures/scanned
-	$(BIN)/python bench/ocr.py
-	$(BIN)/python bench/speed.py fixtures/digital --images fixtures/scanned
+	$(BIN)/python bench/accuracy.py fixtures/scanned --set recognizer=trocr
+	$(BIN)/python bench/ocr.py --lines 100
+	$(BIN)/python bench/speed.py fixtures/digital --images fixtures/scanned --recognizers ppocr,trocr
 
 clean:
 	rm -rf $(VENV) .stamp-* out
