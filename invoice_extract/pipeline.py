@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import time
+from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from importlib.metadata import PackageNotFoundError, version
@@ -64,7 +65,7 @@ class Pipeline:
     def extract_document(self, source: Source) -> tuple[Invoice, Document]:
         """The Invoice and the Document it was read from (pages, words, OCR images when
         ``config.keep_images``), for rendering and inspection."""
-        timings: dict[str, float] = {}
+        timings: defaultdict[str, float] = defaultdict(float)
         t0 = time.perf_counter()
         doc = load_document(source, self.config.limits, self.config.password)
         timings["ingest"] = time.perf_counter() - t0
@@ -107,7 +108,7 @@ class Pipeline:
         )
         return invoice, doc
 
-    def _ocr(self, doc: Document, timings: dict[str, float]) -> None:
+    def _ocr(self, doc: Document, timings: defaultdict[str, float]) -> None:
         """Read the pages that need it (``config.ocr``) with the OCR engine, page by page."""
         mode = self.config.ocr
         pages = [p for p in doc.pages if mode == "always" or (mode == "auto" and not p.words)]
@@ -122,7 +123,7 @@ class Pipeline:
             t0 = time.perf_counter()
             image, dpi = page_image(doc, page.number, self.config.dpi, self.config.limits)
             pixels = to_rgb(np.asarray(image))
-            timings["rasterise"] = timings.get("rasterise", 0.0) + time.perf_counter() - t0
+            timings["rasterise"] += time.perf_counter() - t0
             page.warnings = [w for w in page.warnings if not w.endswith(NEEDS_OCR)]
             ink = ink_fraction(pixels)
             if ink < BLANK_INK or ink > BLACK_INK:
@@ -132,15 +133,15 @@ class Pipeline:
                 continue
             t1 = time.perf_counter()
             result = self._engine.read(pixels, page.number)
-            timings["ocr"] = timings.get("ocr", 0.0) + time.perf_counter() - t1
+            timings["ocr"] += time.perf_counter() - t1
             for stage, seconds in result.timings.items():
-                timings[stage] = timings.get(stage, 0.0) + seconds
+                timings[stage] += seconds
             page.words, page.text_source = result.words, "ocr"
             layout_model = load_layout_model(self.config.layout)
             if layout_model is not None:
                 t2 = time.perf_counter()
                 page.regions = detect_regions(layout_model, result.image)
-                timings["layout"] = timings.get("layout", 0.0) + time.perf_counter() - t2
+                timings["layout"] += time.perf_counter() - t2
             if self.config.keep_images or self.config.debug_dir is not None:
                 page.image = result.image
             # Geometry in points, as for text layers: pixels at the page's resolution.

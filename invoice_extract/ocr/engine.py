@@ -8,6 +8,7 @@ it is turned upright and read again. Boxes are on the upright, deskewed page.
 from __future__ import annotations
 
 import time
+from collections import defaultdict
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -129,7 +130,7 @@ class OcrEngine:
 
     def read(self, image: np.ndarray, page: int) -> OcrPage:
         notes: list[str] = []
-        timings: dict[str, float] = {}
+        timings: defaultdict[str, float] = defaultdict(float)
         t0 = time.perf_counter()
         if self.straighten and (quad := page_quad(image)) is not None:
             image = dewarp(image, quad)
@@ -138,20 +139,20 @@ class OcrEngine:
             image = _deskewed(image, notes)
         if self.despeckle:
             image = despeckle(image)
-        _add(timings, "preprocess", time.perf_counter() - t0)
+        timings["preprocess"] += time.perf_counter() - t0
         found, lines_found = self._read(image, timings)
         # Most pages are upright: judge orientation from this read's text lines, and read
         # again only a page that turns out to be turned.
         t1 = time.perf_counter()
         turns = quarter_turns(image, lines_found) if self.orient else 0
-        _add(timings, "orient", time.perf_counter() - t1)
+        timings["orient"] += time.perf_counter() - t1
         if turns:
             t2 = time.perf_counter()
             image = rotate_quarter(image, turns)
             notes.append(f"turned upright by {90 * turns}°")
             if self.deskew:
                 image = _deskewed(image, notes)
-            _add(timings, "preprocess", time.perf_counter() - t2)
+            timings["preprocess"] += time.perf_counter() - t2
             found, _ = self._read(image, timings)
         h, w = image.shape[:2]
         words: list[Word] = []
@@ -161,10 +162,10 @@ class OcrEngine:
                 words.append(Word(text, bbox, page, conf))
             else:
                 words.extend(split_words(text, conf, bbox, page))
-        return OcrPage(words=words, width=w, height=h, image=image, notes=notes, timings=timings)
+        return OcrPage(words, width=w, height=h, image=image, notes=notes, timings=dict(timings))
 
     def _read(
-        self, image: np.ndarray, timings: dict[str, float]
+        self, image: np.ndarray, timings: defaultdict[str, float]
     ) -> tuple[list[tuple[str, float, np.ndarray]], list[np.ndarray]]:
         """Words (ppocr reads a page in one pass, with per-word boxes) or lines (other
         recognisers, on the detector's line crops), each with its quadrilateral; and the
@@ -173,7 +174,7 @@ class OcrEngine:
         if self.recognizer.name == "ppocr":
             found, lines, seconds = ppocr.read_page(image)
             for stage, spent in seconds.items():
-                _add(timings, stage, spent)
+                timings[stage] += spent
             return found, lines
         t0 = time.perf_counter()
         quads = ppocr.detect_lines(image)
@@ -184,10 +185,6 @@ class OcrEngine:
             for quad, (text, conf) in zip(quads, self.recognizer.recognise(crops), strict=True)
             if text.strip() and conf >= MIN_LINE_CONFIDENCE
         ]
-        _add(timings, "detect", t1 - t0)
-        _add(timings, "recognise", time.perf_counter() - t1)
+        timings["detect"] += t1 - t0
+        timings["recognise"] += time.perf_counter() - t1
         return found, quads
-
-
-def _add(timings: dict[str, float], stage: str, seconds: float) -> None:
-    timings[stage] = timings.get(stage, 0.0) + seconds

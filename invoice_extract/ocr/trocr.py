@@ -1,8 +1,8 @@
 """TrOCR: transformers' VisionEncoderDecoderModel reading text-line crops.
 
-This backend's default model is the project's own, shipped in the package (``models/trocr-invoice``:
-a ViT encoder over line-shaped input and a small TrOCR decoder, trained by
-``invoice_extract.ocr.train``; its README is the model card). Any other TrOCR loads with
+This backend's default model is the project's own, shipped in the package
+(``models/trocr-invoice``: a ViT encoder over line-shaped input and a small TrOCR decoder,
+trained by ``invoice_extract.ocr.train``; its README is the model card). Any other TrOCR loads with
 ``from_pretrained`` from a hub id (``microsoft/trocr-base-printed``) or a local directory;
 transformers honours ``HF_HUB_OFFLINE``. Weights that cannot be found raise
 :class:`ModelUnavailable` naming the model and how to supply it. Batched generation, greedy
