@@ -9,9 +9,11 @@ APT_PACKAGES := poppler-utils fonts-dejavu-core fonts-liberation tesseract-ocr \
 .PHONY: install demo test test-all lint typecheck check fixtures scans bench schema clean \
 	train-ocr
 
-# Fonts the OCR training lines are drawn with (make train-ocr only).
-TRAIN_FONTS := fonts-freefont-ttf fonts-croscore fonts-crosextra-carlito fonts-crosextra-caladea \
-	fonts-open-sans fonts-noto-core
+# Fonts the OCR training lines are drawn with and the word lists their words come from
+# (make train-ocr and bench/ocr.py's synthetic sets).
+TRAIN_PACKAGES := fonts-freefont-ttf fonts-croscore fonts-crosextra-carlito \
+	fonts-crosextra-caladea fonts-open-sans fonts-noto-core \
+	wamerican wngerman wfrench wspanish witalian wdutch
 
 # apt-get install the Debian packages named in $(1) that are missing.
 define apt_install
@@ -69,7 +71,7 @@ test-all: install
 # Reproduces the shipped TrOCR (invoice_extract/models/trocr-invoice; its README says how long
 # it takes). Resumable: rerun to continue from runs/trocr-cpu/checkpoint.pt.
 train-ocr: install
-	$(call apt_install,$(TRAIN_FONTS))
+	$(call apt_install,$(TRAIN_PACKAGES))
 	$(BIN)/python -m invoice_extract.ocr.train --out runs/trocr-cpu --steps 9000 --batch 48 \
 		--export invoice_extract/models/trocr-invoice
 

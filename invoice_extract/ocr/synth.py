@@ -27,6 +27,7 @@ CHARSET = (
     "abcdefghijklmnopqrstuvwxyz{|}~"
     "ÄÖÜäöüßÉÈÊËÀÂÎÏÔÛÙÇéèêëàâîïôûùçŒœÆæÑñÁÍÓÚáíóúÌÒìò¿¡"
     "€£¥₹°§«»–—’“”·×©®µ½"
+    "²³"
 )
 
 FONT_DIRS = ("/usr/share/fonts/truetype", "/usr/share/fonts/opentype")
@@ -173,19 +174,70 @@ _CURRENCY = ["€", "EUR", "$", "USD", "£", "GBP", "CHF", "¥", "JPY", "₹", "
 _COUNTRIES = ["DE", "FR", "ES", "NL", "IT", "GB", "BE", "AT", "US", "CH", "PL", "IE"]
 
 
+# Word lists of Debian's w* packages (wamerican, wngerman, wfrench, wspanish, witalian,
+# wdutch): real spelling, with its doubled letters and digraphs ("Greenfield", "brutto",
+# "accounts"), which made-up words alone never teach.
+DICTIONARIES = {
+    "en": "american-english",
+    "de": "ngerman",
+    "fr": "french",
+    "es": "spanish",
+    "nl": "dutch",
+    "it": "italian",
+}
+DICT_DIR = Path("/usr/share/dict")
+
+
+@cache
+def dictionary(lang: str) -> tuple[str, ...]:
+    """The words of ``lang``'s Debian word list that fit the charset (2 to 16 characters, no
+    possessives); empty where the package is not installed."""
+    path = DICT_DIR / DICTIONARIES[lang]
+    if not path.is_file():
+        return ()
+    allowed = set(CHARSET) - {" "}
+    words = (w.strip() for w in path.read_text(encoding="utf-8", errors="ignore").splitlines())
+    return tuple(
+        w for w in words if 2 <= len(w) <= 16 and not w.endswith("'s") and set(w) <= allowed
+    )
+
+
 def _syllable_word(rng: random.Random, lang: str) -> str:
-    """A pronounceable made-up name (companies, cities and people nobody has seen)."""
+    """A pronounceable made-up name (companies, cities and people nobody has seen), with
+    doubled consonants and vowel pairs as often as real names have them."""
     vowels = {"de": "aeiouäöü", "fr": "aeiouéè", "es": "aeiouáó", "it": "aeiouà"}.get(lang, "aeiou")
     cons = "bcdfghjklmnprstvwz"
-    parts = [rng.choice(cons) + rng.choice(vowels) for _ in range(rng.randint(1, 3))]
+    parts = []
+    for i in range(rng.randint(1, 3)):
+        c = rng.choice(cons)
+        if i and rng.random() < 0.2:
+            c += c
+        v = rng.choice(vowels)
+        if rng.random() < 0.15:
+            v = rng.choice(["ee", "oo", "ie", "ei", "au", "ou", "ea", "ai"])
+        parts.append(c + v)
     if rng.random() < 0.5:
-        parts.append(rng.choice("nrstlmk"))
+        parts.append(rng.choice(["n", "r", "s", "t", "l", "m", "k", "ll", "ss", "tt", "nn", "ck"]))
     word = "".join(parts)
     return word.capitalize() if rng.random() < 0.85 else word.upper()
 
 
 def _word(rng: random.Random, lang: str) -> str:
-    return rng.choice(_WORDS[lang]) if rng.random() < 0.7 else _syllable_word(rng, lang)
+    """An invoice word, a dictionary word or a made-up one."""
+    pick = rng.random()
+    if pick < 0.4 or (pick < 0.8 and not dictionary(lang)):
+        return rng.choice(_WORDS[lang])
+    if pick < 0.8:
+        return rng.choice(dictionary(lang))
+    return _syllable_word(rng, lang)
+
+
+def _name(rng: random.Random, lang: str) -> str:
+    """A proper name: made up, or a dictionary word capitalised."""
+    if rng.random() < 0.5 and dictionary(lang):
+        word = rng.choice(dictionary(lang))
+        return word[0].upper() + word[1:]
+    return _syllable_word(rng, lang)
 
 
 def _group(n: int, sep: str) -> str:
@@ -273,19 +325,26 @@ def identifier(rng: random.Random) -> str:
     if kind == 5:
         return f"+{rng.randint(1, 49)} {digits[:3]} {digits[3:]} {rng.randint(10, 99)}"
     if kind == 6:
-        user, host = (_syllable_word(rng, "en").lower() for _ in range(2))
-        return f"{user}@{host}.{rng.choice(['de', 'com', 'fr', 'es', 'nl', 'it', 'co.uk'])}"
+        lang = rng.choice(list(_WORDS))
+        host = _name(rng, lang).lower()
+        tld = rng.choice(["de", "com", "fr", "es", "nl", "it", "co.uk", "example", "eu", "ch"])
+        if rng.random() < 0.2:
+            return f"{rng.choice(['www.', 'https://', ''])}{host}.{tld}"
+        user = rng.choice(
+            ["info", "accounts", "billing", "invoices", "sales", "office", _name(rng, lang).lower()]
+        )
+        return f"{user}@{host}.{tld}"
     return f"{letters}{rng.choice(['', '-', '#', ' '])}{digits}"
 
 
 def _address(rng: random.Random, lang: str) -> str:
-    street = rng.choice(_STREETS[lang]).format(n=rng.randint(1, 250), w=_syllable_word(rng, lang))
-    city = f"{rng.randint(1000, 99999):05d} {_syllable_word(rng, lang)}"
+    street = rng.choice(_STREETS[lang]).format(n=rng.randint(1, 250), w=_name(rng, lang))
+    city = f"{rng.randint(1000, 99999):05d} {_name(rng, lang)}"
     return rng.choice([street, city, f"{street}, {city}", f"{city} ({rng.choice(_COUNTRIES)})"])
 
 
 def _company(rng: random.Random, lang: str) -> str:
-    name = " ".join(_syllable_word(rng, lang) for _ in range(rng.randint(1, 2)))
+    name = " ".join(_name(rng, lang) for _ in range(rng.randint(1, 2)))
     if rng.random() < 0.3:
         name += f" {_word(rng, lang).capitalize()}"
     return f"{name} {rng.choice(_LEGAL)}"
@@ -310,7 +369,7 @@ def _row(rng: random.Random, lang: str) -> str:
     """A table row segment: quantity, unit, price, rate, total."""
     parts = [
         str(rng.randint(1, 500)),
-        rng.choice(["", "Stk", "pcs", "h", "m²", "kg", "pce", "ud."]),
+        rng.choice(["", "Stk", "pcs", "h", "m²", "m³", "kg", "pce", "ud."]),
     ]
     parts += [
         amount(rng),
@@ -326,8 +385,20 @@ def _random_chars(rng: random.Random) -> str:
 
 
 def invoice_line(rng: random.Random, max_chars: int = 48) -> str:
-    """One line of invoice text; only characters of ``CHARSET``, at most ``max_chars``."""
+    """One line of invoice text; only characters of ``CHARSET``, at most ``max_chars``.
+    Some lines run two pieces together, the way a detector reads a label and its value or
+    an address as one line."""
     lang = rng.choice(list(_WORDS))
+    text = _piece(rng, lang)
+    if rng.random() < 0.15:
+        text += rng.choice([", ", "  ", " · ", " | ", " - "]) + _piece(rng, lang)
+    if rng.random() < 0.08:
+        text = text.upper()
+    text = "".join(c for c in text if c in CHARSET)
+    return " ".join(text.split())[:max_chars].strip() or "0"
+
+
+def _piece(rng: random.Random, lang: str) -> str:
     kind = rng.random()
     if kind < 0.14:
         text = amount(rng)
@@ -356,10 +427,7 @@ def invoice_line(rng: random.Random, max_chars: int = 48) -> str:
         text = rng.choice(_LABELS[lang].split("|"))
     else:
         text = _random_chars(rng)
-    if rng.random() < 0.08:
-        text = text.upper()
-    text = "".join(c for c in text if c in CHARSET)
-    return " ".join(text.split())[:max_chars].strip() or "0"
+    return text
 
 
 # ---------------------------------------------------------------- images

@@ -136,9 +136,10 @@ def build_model(spec: ModelSpec, seed: int = 0) -> tuple[Any, Any]:
 class SyntheticLines(Dataset[tuple[np.ndarray, str]]):
     """Line ``i`` of a seeded stream: the same text and image on every run.
 
-    With ``ramp`` > 0 the stream is a curriculum: line ``i`` is at most
-    ``12 + 36 * i / ramp`` characters and degraded with probability ``0.2 + 0.4 * i / ramp``,
-    each growing until line ``ramp`` (short, clean lines first teach where characters are).
+    Lines run up to ``max_length - 8`` characters. With ``ramp`` > 0 the stream is a
+    curriculum: line ``i`` is at most ``12 + 44 * i / ramp`` characters and degraded with
+    probability ``0.2 + 0.4 * i / ramp``, each growing until line ``ramp`` (short, clean
+    lines first teach where characters are).
     """
 
     def __init__(self, seed: int, spec: ModelSpec, degraded: float = 0.6, ramp: int = 0) -> None:
@@ -149,10 +150,10 @@ class SyntheticLines(Dataset[tuple[np.ndarray, str]]):
 
     def __getitem__(self, index: int) -> tuple[np.ndarray, str]:
         rng = random.Random(f"{self.seed}:{index}")
-        longest, degraded = self.spec.max_length - 16, self.degraded
+        longest, degraded = self.spec.max_length - 8, self.degraded
         if self.ramp:
             progress = min(1.0, index / self.ramp)
-            longest = min(longest, 12 + round(36 * progress))
+            longest = min(longest, 12 + round(44 * progress))
             degraded = min(degraded, 0.2 + 0.4 * progress)
         text = invoice_line(rng, max_chars=longest)
         image = render_line(text, rng, degrade=rng.random() < degraded)
