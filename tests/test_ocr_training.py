@@ -87,7 +87,7 @@ SHIPPED_CLEAN_CER_BOUND = 0.04
 
 
 def test_shipped_trocr_loads_offline_from_the_package_and_reads_invoice_lines(
-    monkeypatch: pytest.MonkeyPatch,
+    monkeypatch: pytest.MonkeyPatch, capfd: pytest.CaptureFixture[str]
 ) -> None:
     from rapidfuzz.distance import Levenshtein
 
@@ -97,6 +97,7 @@ def test_shipped_trocr_loads_offline_from_the_package_and_reads_invoice_lines(
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
     assert (Path(DEFAULT_TROCR_MODEL) / "model.safetensors").stat().st_size < 30 * 2**20
     recognizer = load_recognizer("trocr")  # no model named: the one in the package
+    assert "Loading weights" not in capfd.readouterr().err  # no progress bar on stderr
     # Held-out lines (a seed training never saw), short and long mixed: results come back
     # in input order although the recogniser batches them by length.
     texts = [invoice_line(random.Random(f"shipped-{i}")) for i in range(40)]

@@ -53,7 +53,12 @@ class TrocrRecognizer:
     ) -> None:
         import torch
         from transformers import TrOCRProcessor, VisionEncoderDecoderModel
+        from transformers.utils import logging as hf_logging
 
+        # No "Loading weights" progress bar on stderr for each process that loads the model
+        # (a batch run's output stays readable); the caller's setting is restored after.
+        bar = hf_logging.is_progress_bar_enabled()
+        hf_logging.disable_progress_bar()
         try:
             self.processor: Any = TrOCRProcessor.from_pretrained(model)
             self.model: Any = VisionEncoderDecoderModel.from_pretrained(model)
@@ -65,6 +70,9 @@ class TrocrRecognizer:
                 "with --trocr-model DIR (PipelineConfig.trocr_model), or download it once "
                 f"where the hub is reachable: huggingface-cli download {model}",
             ) from exc
+        finally:
+            if bar:
+                hf_logging.enable_progress_bar()
         self.device = device or ("cuda" if torch.cuda.is_available() else "cpu")
         self.dtype = torch.bfloat16 if self.device.startswith("cuda") else torch.float32
         move: Any = self.model.to  # transformers' own typing of .to() confuses mypy
