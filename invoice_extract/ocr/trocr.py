@@ -58,7 +58,7 @@ class TrocrRecognizer:
         # No "Loading weights" progress bar on stderr for each process that loads the model
         # (a batch run's output stays readable); the caller's setting is restored after.
         bar = hf_logging.is_progress_bar_enabled()
-        hf_logging.disable_progress_bar()
+        hf_logging.disable_progress_bar()  # type: ignore[no-untyped-call]
         try:
             self.processor: Any = TrOCRProcessor.from_pretrained(model)
             self.model: Any = VisionEncoderDecoderModel.from_pretrained(model)
@@ -72,7 +72,7 @@ class TrocrRecognizer:
             ) from exc
         finally:
             if bar:
-                hf_logging.enable_progress_bar()
+                hf_logging.enable_progress_bar()  # type: ignore[no-untyped-call]
         self.device = device or ("cuda" if torch.cuda.is_available() else "cpu")
         self.dtype = torch.bfloat16 if self.device.startswith("cuda") else torch.float32
         move: Any = self.model.to  # transformers' own typing of .to() confuses mypy
