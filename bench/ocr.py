@@ -30,7 +30,6 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from PIL import Image, ImageFilter
 from rapidfuzz.distance import Levenshtein
 
 from invoice_extract.errors import ModelUnavailable
@@ -78,46 +77,8 @@ def _scan_module() -> Any:
 
 def scan_crops(fixtures: Path, count: int, seed: int) -> tuple[list[np.ndarray], list[str]]:
     """``count`` line crops from scan-like rasters of the fixture PDFs, with their text."""
-    from pdf2image import convert_from_path
-
-    from invoice_extract.config import Limits
-    from invoice_extract.fields.lines import build_layout
-    from invoice_extract.ingest import load_document
-
-    scan = _scan_module()
-    rng = random.Random(seed)
-    crops: list[np.ndarray] = []
-    truths: list[str] = []
-    pdfs = sorted(fixtures.glob("*.pdf"))
-    rng.shuffle(pdfs)
-    for pdf in pdfs:
-        if len(crops) >= count:
-            break
-        doc = load_document(pdf, Limits())
-        dpi = rng.choice([150, 200, 300])
-        page = convert_from_path(pdf, dpi=dpi, last_page=1)[0].convert("RGB")
-        if rng.random() < 0.6:
-            page = page.filter(ImageFilter.GaussianBlur(rng.uniform(0.4, 1.1)))
-        arr = np.asarray(page).astype(np.float32)
-        if rng.random() < 0.5:
-            arr = scan._uneven_light(arr, rng).astype(np.float32)
-        noise = np.random.default_rng(rng.randrange(2**31)).normal(0, rng.uniform(3, 10), arr.shape)
-        img = Image.fromarray(np.clip(arr + noise, 0, 255).astype(np.uint8))
-        if rng.random() < 0.7:
-            img = scan._jpeg(img, rng.randint(35, 70))
-        pixels = np.asarray(img)
-        k = dpi / 72
-        segments = [s for line in build_layout(doc.pages[:1]).lines for s in line.segments]
-        for seg in rng.sample(segments, min(len(segments), 12)):
-            if not 2 <= len(seg.text) <= 60:
-                continue
-            # About the margins the text detector leaves around a line.
-            my, mx = 0.15 * seg.height * k, 0.3 * seg.height * k
-            y0, y1 = int(seg.y0 * k - my), int(seg.y1 * k + my) + 1
-            x0, x1 = int(seg.x0 * k - mx), int(seg.x1 * k + mx) + 1
-            crops.append(pixels[max(0, y0) : y1, max(0, x0) : x1])
-            truths.append(seg.text)
-    return crops[:count], truths[:count]
+    crops, truths = _scan_module().line_crops(sorted(fixtures.glob("*.pdf")), count, seed)
+    return list(crops), list(truths)
 
 
 def error_rates(pairs: Sequence[tuple[str, str]]) -> tuple[float, float]:

@@ -2,6 +2,7 @@
 
     python -m invoice_extract.ocr.train --out runs/trocr [--steps 6000] [--batch 48]
         [--spec cpu|gpu] [--eval-every 500] [--seed 0] [--export DIR]
+        [--crops DIR [--crop-share 0.3]]
 
 The model is a transformers ``VisionEncoderDecoderModel``: a ViT encoder over line-shaped
 input (full-height patches, so its tokens run along the line) and a small TrOCR decoder over
@@ -25,6 +26,7 @@ from typing import Any
 
 import numpy as np
 import torch
+from PIL import Image
 from rapidfuzz.distance import Levenshtein
 from torch.utils.data import DataLoader, Dataset
 
@@ -133,6 +135,31 @@ def build_model(spec: ModelSpec, seed: int = 0) -> tuple[Any, Any]:
     return model, processor
 
 
+class CropLines:
+    """Line crops with their text from a directory written by ``fixtures/crops.py``
+    (``labels.jsonl`` beside the images); lines with characters outside ``charset`` are
+    skipped. Images are read when asked for."""
+
+    def __init__(self, directory: Path, charset: str = CHARSET) -> None:
+        self.directory = directory
+        allowed = set(charset)
+        self.items: list[tuple[str, str]] = []
+        with (directory / "labels.jsonl").open(encoding="utf-8") as labels:
+            for row in map(json.loads, labels):
+                if row["text"] and set(row["text"]) <= allowed:
+                    self.items.append((row["image"], row["text"]))
+        if not self.items:
+            raise ValueError(f"no usable line crops in {directory}")
+
+    def __len__(self) -> int:
+        return len(self.items)
+
+    def __getitem__(self, index: int) -> tuple[np.ndarray, str]:
+        name, text = self.items[index]
+        with Image.open(self.directory / name) as image:
+            return np.asarray(image.convert("RGB")), text
+
+
 class SyntheticLines(Dataset[tuple[np.ndarray, str]]):
     """Line ``i`` of a seeded stream: the same text and image on every run.
 
@@ -140,16 +167,31 @@ class SyntheticLines(Dataset[tuple[np.ndarray, str]]):
     curriculum: line ``i`` is at most ``12 + 44 * i / ramp`` characters and degraded with
     probability ``0.2 + 0.4 * i / ramp``, each growing until line ``ramp`` (short, clean
     lines first teach where characters are).
+
+    With ``crops`` (lines cut from scan-like pages, ``CropLines``), a ``crop_share`` of the
+    stream is drawn from them instead, again the same line for the same index.
     """
 
-    def __init__(self, seed: int, spec: ModelSpec, degraded: float = 0.6, ramp: int = 0) -> None:
+    def __init__(
+        self,
+        seed: int,
+        spec: ModelSpec,
+        degraded: float = 0.6,
+        ramp: int = 0,
+        crops: CropLines | None = None,
+        crop_share: float = 0.0,
+    ) -> None:
         self.seed, self.spec, self.degraded, self.ramp = seed, spec, degraded, ramp
+        self.crops, self.crop_share = crops, crop_share
 
     def __len__(self) -> int:
         return 10**9
 
     def __getitem__(self, index: int) -> tuple[np.ndarray, str]:
         rng = random.Random(f"{self.seed}:{index}")
+        if self.crops and rng.random() < self.crop_share:
+            crop, text = self.crops[rng.randrange(len(self.crops))]
+            return np.asarray(fit_line(crop, self.spec.height, self.spec.width)), text
         longest, degraded = self.spec.max_length - 8, self.degraded
         if self.ramp:
             progress = min(1.0, index / self.ramp)
@@ -264,7 +306,13 @@ def train(args: argparse.Namespace) -> Path:
     held_out = SyntheticLines(args.seed + 1_000_003, spec, degraded=0.5)
     eval_lines = [held_out[i] for i in range(args.eval_lines)]
     loader = DataLoader(
-        SyntheticLines(args.seed, spec, ramp=args.ramp),
+        SyntheticLines(
+            args.seed,
+            spec,
+            ramp=args.ramp,
+            crops=CropLines(args.crops, spec.charset) if args.crops else None,
+            crop_share=args.crop_share,
+        ),
         batch_size=args.batch,
         sampler=_From(step * args.batch, (args.steps - step) * args.batch),
         num_workers=args.workers,
@@ -337,6 +385,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--eval-every", type=int, default=500)
     parser.add_argument("--eval-lines", type=int, default=256)
     parser.add_argument("--log-every", type=int, default=50)
+    parser.add_argument(
+        "--crops", type=Path, default=None, help="line crops from fixtures/crops.py to mix in"
+    )
+    parser.add_argument("--crop-share", type=float, default=0.3, help="with --crops")
     parser.add_argument("--workers", type=int, default=1)
     parser.add_argument("--threads", type=int, default=0, help="torch threads (0: default)")
     train(parser.parse_args(argv))
