@@ -20,14 +20,13 @@ pipeline uses. Recognisers that cannot load here are reported and skipped; ``tro
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import json
 import random
 import statistics
+import sys
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 from rapidfuzz.distance import Levenshtein
@@ -66,18 +65,12 @@ def invoice_texts(fixtures: Path) -> list[str]:
     return sorted(texts)
 
 
-def _scan_module() -> Any:
-    """fixtures/scan.py, the scan generator (a script, not a package)."""
-    spec = importlib.util.spec_from_file_location("scan", ROOT / "fixtures" / "scan.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 def scan_crops(fixtures: Path, count: int, seed: int) -> tuple[list[np.ndarray], list[str]]:
     """``count`` line crops from scan-like rasters of the fixture PDFs, with their text."""
-    crops, truths = _scan_module().line_crops(sorted(fixtures.glob("*.pdf")), count, seed)
+    sys.path.insert(0, str(ROOT / "fixtures"))  # the scan generator (a script, not a package)
+    import scan
+
+    crops, truths = scan.line_crops(sorted(fixtures.glob("*.pdf")), count, seed)
     return list(crops), list(truths)
 
 
