@@ -40,6 +40,47 @@ def fit_line(crop: np.ndarray, height: int, width: int) -> Image.Image:
     return canvas.convert("RGB")
 
 
+# Lines longer than this share of the model's input aspect are read in pieces.
+LONG_LINE_FILL = 0.9
+
+
+def split_wide(crop: np.ndarray, max_aspect: float) -> list[tuple[np.ndarray, bool]]:
+    """A line crop wider than ``max_aspect`` times its height cut into pieces that are not,
+    each cut in the widest ink-free gap in the last three quarters of the piece (between
+    words where there is one), or straight at the limit where there is none. With each
+    piece: whether a word gap (wider than a fifth of the line's height) comes before it.
+    Fitting a long line whole would squeeze its letters together (an IBAN line in a
+    footer, read as 'GB97NVER' for 'GB97NWBK')."""
+    h, w = crop.shape[:2]
+    limit = max(1, int(max_aspect * h))
+    if w <= limit:
+        return [(crop, False)]
+    gray = np.asarray(Image.fromarray(crop).convert("L"), dtype=np.float32)
+    if np.median(gray) < 128:
+        gray = 255 - gray
+    threshold = (np.median(gray) + np.percentile(gray, 2)) / 2
+    blank = (gray < threshold).sum(axis=0) == 0
+    pieces: list[tuple[np.ndarray, bool]] = []
+    start, spaced = 0, False
+    while w - start > limit:
+        best: tuple[int, int] | None = None  # (gap width, cut column)
+        x = start + limit // 4
+        while x < start + limit:
+            if blank[x]:
+                end = x
+                while end < w and blank[end]:
+                    end += 1
+                if best is None or end - x >= best[0]:
+                    best = (end - x, min((x + end) // 2, start + limit))
+                x = end
+            x += 1
+        cut = best[1] if best else start + limit
+        pieces.append((crop[:, start:cut], spaced))
+        start, spaced = cut, best is not None and best[0] > h / 5
+    pieces.append((crop[:, start:], spaced))
+    return pieces
+
+
 class TrocrRecognizer:
     name = "trocr"
 
@@ -90,6 +131,27 @@ class TrocrRecognizer:
         self.max_new_tokens = max_new_tokens
 
     def recognise(self, crops: Sequence[np.ndarray]) -> list[tuple[str, float]]:
+        """Text and confidence per crop, in input order. A line-shaped model reads lines
+        too long for its input in pieces (``split_wide``), joined again; the line's
+        confidence is its least confident piece's."""
+        if not self.line_shape:
+            return self._read(crops)
+        height, width = self.line_shape
+        pieces: list[tuple[np.ndarray, bool]] = []
+        owners: list[int] = []
+        for i, crop in enumerate(crops):
+            for piece in split_wide(crop, LONG_LINE_FILL * width / height):
+                pieces.append(piece)
+                owners.append(i)
+        texts = [""] * len(crops)
+        confidences: list[list[float]] = [[] for _ in crops]
+        read = self._read([piece for piece, _ in pieces])
+        for i, (_, spaced), (text, confidence) in zip(owners, pieces, read, strict=True):
+            texts[i] += (" " if spaced and texts[i] and text else "") + text
+            confidences[i].append(confidence)
+        return [(t, min(c, default=0.0)) for t, c in zip(texts, confidences, strict=True)]
+
+    def _read(self, crops: Sequence[np.ndarray]) -> list[tuple[str, float]]:
         import torch
 
         # Batches of similar aspect ratio (so similar length): generation runs until the
