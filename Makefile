@@ -3,17 +3,17 @@
 PY ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
+# The word lists (w*) feed the OCR line generator, which tests and bench/ocr.py use too.
 APT_PACKAGES := poppler-utils fonts-dejavu-core fonts-liberation tesseract-ocr \
-	tesseract-ocr-deu tesseract-ocr-fra tesseract-ocr-spa tesseract-ocr-nld tesseract-ocr-ita
+	tesseract-ocr-deu tesseract-ocr-fra tesseract-ocr-spa tesseract-ocr-nld tesseract-ocr-ita \
+	wamerican wngerman wfrench wspanish witalian wdutch
 
 .PHONY: install demo test test-all lint typecheck check fixtures scans bench schema clean \
 	train-ocr
 
-# Fonts the OCR training lines are drawn with and the word lists their words come from
-# (make train-ocr and bench/ocr.py's synthetic sets).
+# Fonts the OCR training lines are drawn with (make train-ocr).
 TRAIN_PACKAGES := fonts-freefont-ttf fonts-croscore fonts-crosextra-carlito \
-	fonts-crosextra-caladea fonts-open-sans fonts-noto-core \
-	wamerican wngerman wfrench wspanish witalian wdutch
+	fonts-crosextra-caladea fonts-open-sans fonts-noto-core
 
 # apt-get install the Debian packages named in $(1) that are missing.
 define apt_install
