@@ -65,6 +65,8 @@ def test_split_wide_cuts_long_lines_between_words_into_pieces_that_fit() -> None
         assert piece[:, 0].min() > 150  # cut through white, not through a letter
     short = crop[:, : 10 * h]
     assert len(split_wide(short, 14.4)) == 1
+    # Margins are not pieces: a model asked to read an empty piece makes text up.
+    assert split_wide(np.full((20, 1000, 3), 255, np.uint8), 14.4) == []
 
 
 def test_character_tokenizer_round_trips_every_character() -> None:

@@ -40,8 +40,9 @@ def fit_line(crop: np.ndarray, height: int, width: int) -> Image.Image:
     return canvas.convert("RGB")
 
 
-# Lines longer than this share of the model's input aspect are read in pieces.
-LONG_LINE_FILL = 0.9
+# Lines wider than this share of the model's input aspect are read in pieces (1.0: every
+# line that fitting would squeeze).
+LONG_LINE_FILL = 1.0
 
 
 def split_wide(crop: np.ndarray, max_aspect: float) -> list[tuple[np.ndarray, bool]]:
@@ -49,6 +50,7 @@ def split_wide(crop: np.ndarray, max_aspect: float) -> list[tuple[np.ndarray, bo
     each cut in the widest ink-free gap in the last three quarters of the piece (between
     words where there is one), or straight at the limit where there is none. With each
     piece: whether a word gap (wider than a fifth of the line's height) comes before it.
+    Pieces without ink are left out.
     Fitting a long line whole would squeeze its letters together (an IBAN line in a
     footer, read as 'GB97NVER' for 'GB97NWBK')."""
     h, w = crop.shape[:2]
@@ -60,7 +62,7 @@ def split_wide(crop: np.ndarray, max_aspect: float) -> list[tuple[np.ndarray, bo
         gray = 255 - gray
     threshold = (np.median(gray) + np.percentile(gray, 2)) / 2
     blank = (gray < threshold).sum(axis=0) == 0
-    pieces: list[tuple[np.ndarray, bool]] = []
+    pieces: list[tuple[int, int, bool]] = []  # first and end column, word gap before it
     start, spaced = 0, False
     while w - start > limit:
         best: tuple[int, int] | None = None  # (gap width, cut column)
@@ -75,10 +77,12 @@ def split_wide(crop: np.ndarray, max_aspect: float) -> list[tuple[np.ndarray, bo
                 x = end
             x += 1
         cut = best[1] if best else start + limit
-        pieces.append((crop[:, start:cut], spaced))
+        pieces.append((start, cut, spaced))
         start, spaced = cut, best is not None and best[0] > h / 5
-    pieces.append((crop[:, start:], spaced))
-    return pieces
+    pieces.append((start, w, spaced))
+    # A piece with no ink (the margin left after the last word) is not read: a model asked
+    # to read nothing makes something up.
+    return [(crop[:, a:b], sp) for a, b, sp in pieces if not blank[a:b].all()]
 
 
 class TrocrRecognizer:
