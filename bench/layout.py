@@ -17,6 +17,7 @@ from collections import Counter
 from pathlib import Path
 
 import numpy as np
+from accuracy import SUFFIXES  # bench/accuracy.py: the document types the benches read
 
 from invoice_extract import Pipeline, PipelineConfig
 from invoice_extract.config import Limits
@@ -25,7 +26,6 @@ from invoice_extract.ingest import load_document, page_image
 from invoice_extract.layout import detect_regions, load_layout_model
 
 ROOT = Path(__file__).resolve().parent.parent
-SUFFIXES = {".pdf", ".png", ".jpg", ".jpeg", ".tif", ".tiff", ".webp", ".bmp"}
 PAGE_WIDE = 0.5  # a region over this share of the page area
 
 
