@@ -131,6 +131,43 @@ def test_despeckle_removes_isolated_specks_and_keeps_punctuation() -> None:
     assert (out[ink] == clean[ink]).all()
 
 
+def test_line_recogniser_words_get_boxes_where_their_ink_is() -> None:
+    # A detected line that runs across table columns: quantity, description, amount, far
+    # apart. Recognisers that read whole lines give no word boxes; the words go where the
+    # ink between the widest gaps is, not where character counts would put them.
+    from invoice_extract.ocr.engine import split_words, word_spans
+
+    font = ImageFont.truetype(FONT, 30)
+    img = Image.new("RGB", (900, 44), "white")
+    draw = ImageDraw.Draw(img)
+    placed = {"12": 10, "Project management": 120, "1,185.05": 760}
+    for text, x in placed.items():
+        draw.text((x, 5), text, fill="black", font=font)
+    crop = np.asarray(img)
+    text = "12 Project management 1,185.05"
+    spans = word_spans(crop, text.split())
+    assert spans is not None
+    words = split_words(text, 0.9, (0.1, 0.5, 0.55, 0.52), 1, spans)
+    assert [w.text for w in words] == text.split()
+    to_page = [(0.1 + 0.45 * x / 900) for x in placed.values()]
+    for word, left in zip([words[0], words[1], words[3]], to_page, strict=True):
+        assert abs(word.bbox[0] - left) < 0.01, (word.text, word.bbox, left)
+    assert words[1].bbox[2] < words[2].bbox[0] < words[3].bbox[0]
+    # By character counts the amount would start at 24/31 of the line, 0.46 of the page.
+    assert words[3].bbox[0] > 0.47
+    # Two words read where the page has no space between them: the gaps between columns
+    # still place the words around them, the two share their ink.
+    img = Image.new("RGB", (900, 44), "white")
+    draw = ImageDraw.Draw(img)
+    for text, x in {"12": 10, "ProjectManagement": 120, "1,185.05": 760}.items():
+        draw.text((x, 5), text, fill="black", font=font)
+    spans = word_spans(np.asarray(img), ["12", "Project", "Management", "1,185.05"])
+    assert spans is not None
+    assert abs(spans[0][0] - 10 / 900) < 0.01 and abs(spans[3][0] - 760 / 900) < 0.01
+    assert abs(spans[1][0] - 120 / 900) < 0.01 and spans[1][1] < spans[2][0] < 760 / 900
+    assert word_spans(np.full((40, 300, 3), 255, np.uint8), ["x"]) is None  # no ink at all
+
+
 # --- bad images: each a clear error or warning, never a crash ------------------------------
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import time
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -17,6 +18,7 @@ from invoice_extract.document import Word
 from invoice_extract.ocr import ppocr
 from invoice_extract.preprocess import (
     MIN_SKEW,
+    blank_columns,
     deskew,
     despeckle,
     dewarp,
@@ -25,6 +27,10 @@ from invoice_extract.preprocess import (
     skew_angle,
 )
 from invoice_extract.schema import BBox
+
+# A read line or word: text, confidence, quadrilateral on the page, and for a line where
+# its words lie (``word_spans``; None: by character positions).
+Found = tuple[str, float, np.ndarray, list[tuple[float, float]] | None]
 
 PROBE_SIDE = 1280  # detection for orientation and skew runs on a downscaled copy
 MIN_LINE_CONFIDENCE = 0.5
@@ -94,10 +100,89 @@ def _bbox(quad: np.ndarray, w: int, h: int) -> BBox:
     )
 
 
-def split_words(text: str, confidence: float, bbox: BBox, page: int) -> list[Word]:
-    """A recognised line's words, with boxes dividing the line by character positions
-    (for recognisers that give no per-word boxes)."""
+def word_spans(crop: np.ndarray, tokens: Sequence[str]) -> list[tuple[float, float]] | None:
+    """Where a line's words (``tokens``, as read) lie along its crop, as fractions of the
+    crop's width; None for a crop with no ink or an upright one.
+
+    Where the line's ``len(tokens) - 1`` widest blank gaps stand out from the rest (at
+    least a tenth of the line's height and one and a half times the widest gap left over,
+    a gap between letters), each word is the ink between two of them. Otherwise only the
+    gaps between columns (wider than 0.6 of the line's height) are used, each at the word
+    boundary nearest it by character position, and the words between two such gaps share
+    their ink by character counts."""
+    h, w = crop.shape[:2]
+    n = len(tokens)
+    if n < 1 or w <= h:  # an upright crop of a vertical line: no columns to read
+        return None
+    blank = blank_columns(crop)
+    ink = np.flatnonzero(~blank)
+    if ink.size == 0:
+        return None
+    first, last = int(ink[0]), int(ink[-1]) + 1
+    gaps: list[tuple[int, int, int]] = []  # (width, first column, end) inside the ink
+    x = first
+    while x < last:
+        if blank[x]:
+            end = x
+            while blank[end]:
+                end += 1
+            gaps.append((end - x, x, end))
+            x = end
+        x += 1
+    ranked = sorted(gaps, reverse=True)
+    chosen, rest = ranked[: n - 1], ranked[n - 1 :]
+    cuts: dict[int, tuple[int, int]] = {}  # word index -> the gap after it
+    if len(chosen) == n - 1 and all(
+        g[0] >= h / 10 and (not rest or g[0] >= 1.5 * rest[0][0]) for g in chosen
+    ):
+        cuts = {k: (a, b) for k, (_, a, b) in enumerate(sorted(chosen, key=lambda g: g[1]))}
+    else:
+        total = len(" ".join(tokens))
+        ends = np.cumsum([len(t) + 1 for t in tokens]) - 0.5  # just after each word
+        following = 0
+        for _, a, b in sorted((g for g in gaps if g[0] > 0.6 * h), key=lambda g: g[1]):
+            if following >= n - 1:
+                break
+            at = (a + b) / 2
+            k = min(
+                range(following, n - 1),
+                key=lambda i: abs(first + (last - first) * ends[i] / total - at),
+            )
+            cuts[k], following = (a, b), k + 1
+    spans: list[tuple[float, float]] = []
+    group_start, group = first, []
+    for k, token in enumerate(tokens):
+        group.append(token)
+        if k in cuts or k == n - 1:
+            group_end = cuts[k][0] if k in cuts else last
+            length, at = len(" ".join(group)), 0
+            for word in group:
+                left = group_start + (group_end - group_start) * at / length
+                right = group_start + (group_end - group_start) * (at + len(word)) / length
+                spans.append((left / w, right / w))
+                at += len(word) + 1
+            group_start = cuts[k][1] if k in cuts else last
+            group = []
+    return spans
+
+
+def split_words(
+    text: str,
+    confidence: float,
+    bbox: BBox,
+    page: int,
+    spans: list[tuple[float, float]] | None = None,
+) -> list[Word]:
+    """A recognised line's words (for recognisers that give no per-word boxes), with boxes
+    from ``spans`` (``word_spans``: fractions of the line's width, one per word) where they
+    are given, else dividing the line by character positions."""
     x0, y0, x1, y1 = bbox
+    tokens = text.split()
+    if spans is not None and len(spans) == len(tokens):
+        return [
+            Word(token, (x0 + (x1 - x0) * a, y0, x0 + (x1 - x0) * b, y1), page, confidence)
+            for token, (a, b) in zip(tokens, spans, strict=True)
+        ]
     n = max(1, len(text))
     words = []
     start = 0
@@ -156,33 +241,35 @@ class OcrEngine:
             found, _ = self._read(image, timings)
         h, w = image.shape[:2]
         words: list[Word] = []
-        for text, conf, quad in found:
+        for text, conf, quad, spans in found:
             bbox = _bbox(quad, w, h)
             if self.recognizer.name == "ppocr":
                 words.append(Word(text, bbox, page, conf))
             else:
-                words.extend(split_words(text, conf, bbox, page))
+                words.extend(split_words(text, conf, bbox, page, spans))
         return OcrPage(words, width=w, height=h, image=image, notes=notes, timings=dict(timings))
 
     def _read(
         self, image: np.ndarray, timings: defaultdict[str, float]
-    ) -> tuple[list[tuple[str, float, np.ndarray]], list[np.ndarray]]:
+    ) -> tuple[list[Found], list[np.ndarray]]:
         """Words (ppocr reads a page in one pass, with per-word boxes) or lines (other
-        recognisers, on the detector's line crops), each with its quadrilateral; and the
-        text lines' quadrilaterals, which tell the page's orientation. Adds the seconds
-        spent detecting and recognising to ``timings``."""
+        recognisers, on the detector's line crops, with where their words lie), each with
+        its quadrilateral; and the text lines' quadrilaterals, which tell the page's
+        orientation. Adds the seconds spent detecting and recognising to ``timings``."""
         if self.recognizer.name == "ppocr":
-            found, lines, seconds = ppocr.read_page(image)
+            words, lines, seconds = ppocr.read_page(image)
             for stage, spent in seconds.items():
                 timings[stage] += spent
-            return found, lines
+            return [(text, conf, quad, None) for text, conf, quad in words], lines
         t0 = time.perf_counter()
         quads = ppocr.detect_lines(image)
         t1 = time.perf_counter()
         crops = [ppocr.crop_line(image, q) for q in quads]
-        found = [
-            (text, conf, quad)
-            for quad, (text, conf) in zip(quads, self.recognizer.recognise(crops), strict=True)
+        found: list[Found] = [
+            (text, conf, quad, word_spans(crop, text.split()))
+            for quad, crop, (text, conf) in zip(
+                quads, crops, self.recognizer.recognise(crops), strict=True
+            )
             if text.strip() and conf >= MIN_LINE_CONFIDENCE
         ]
         timings["detect"] += t1 - t0

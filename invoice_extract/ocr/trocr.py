@@ -19,6 +19,7 @@ import numpy as np
 from PIL import Image, ImageOps
 
 from invoice_extract.errors import ModelUnavailable
+from invoice_extract.preprocess import blank_columns
 
 # The model shipped with the package: loads offline, with no download.
 DEFAULT_TROCR_MODEL = str(Path(__file__).resolve().parent.parent / "models" / "trocr-invoice")
@@ -57,11 +58,7 @@ def split_wide(crop: np.ndarray, max_aspect: float) -> list[tuple[np.ndarray, bo
     limit = max(1, int(max_aspect * h))
     if w <= limit:
         return [(crop, False)]
-    gray = np.asarray(Image.fromarray(crop).convert("L"), dtype=np.float32)
-    if np.median(gray) < 128:
-        gray = 255 - gray
-    threshold = (np.median(gray) + np.percentile(gray, 2)) / 2
-    blank = (gray < threshold).sum(axis=0) == 0
+    blank = blank_columns(crop)
     pieces: list[tuple[int, int, bool]] = []  # first and end column, word gap before it
     start, spaced = 0, False
     while w - start > limit:
@@ -155,6 +152,28 @@ class TrocrRecognizer:
             confidences[i].append(confidence)
         return [(t, min(c, default=0.0)) for t, c in zip(texts, confidences, strict=True)]
 
+    def _pixels(self, crops: Sequence[np.ndarray]) -> Any:
+        """The model's input tensor for ``crops``. Lines fitted to a line-shaped model's
+        input need no resizing, so they are rescaled and normalised here with the
+        processor's own settings: the same numbers as the processor gives, in under half
+        the time (on a GPU, preparing the lines is a large part of a batch's time)."""
+        import torch
+
+        if not self.line_shape:
+            images = [Image.fromarray(c).convert("RGB") for c in crops]
+            return self.processor(images=images, return_tensors="pt").pixel_values
+        ip = self.processor.image_processor
+        lines = [np.asarray(fit_line(c, *self.line_shape).convert("L")) for c in crops]
+        grey = np.stack(lines)
+        scaled = grey.astype(np.float32) * np.float32(ip.rescale_factor if ip.do_rescale else 1)
+        channels = [scaled] * 3
+        if ip.do_normalize:
+            mean, std = ip.image_mean, ip.image_std
+            channels = [
+                (scaled - np.float32(m)) / np.float32(d) for m, d in zip(mean, std, strict=True)
+            ]
+        return torch.from_numpy(np.stack(channels, axis=1))
+
     def _read(self, crops: Sequence[np.ndarray]) -> list[tuple[str, float]]:
         import torch
 
@@ -166,12 +185,7 @@ class TrocrRecognizer:
         results: list[tuple[str, float]] = []
         for start in range(0, len(order), self.batch_size):
             chunk = [crops[i] for i in order[start : start + self.batch_size]]
-            batch = (
-                [fit_line(c, *self.line_shape) for c in chunk]
-                if self.line_shape
-                else [Image.fromarray(c).convert("RGB") for c in chunk]
-            )
-            pixels = self.processor(images=batch, return_tensors="pt").pixel_values
+            pixels = self._pixels(chunk)
             with torch.inference_mode():
                 out = self.model.generate(
                     pixels.to(self.device, dtype=self.dtype),

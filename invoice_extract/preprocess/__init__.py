@@ -178,6 +178,16 @@ def median_denoise(image: np.ndarray, size: int = 3) -> np.ndarray:
     return cv2.medianBlur(image, size)
 
 
+def blank_columns(line: np.ndarray) -> np.ndarray:
+    """For each column of a text-line crop (RGB or grey; dark on light or light on dark),
+    whether it holds no ink: the gaps between letters, words and columns."""
+    grey = (cv2.cvtColor(line, cv2.COLOR_RGB2GRAY) if line.ndim == 3 else line).astype(np.float32)
+    if np.median(grey) < 128:
+        grey = 255 - grey
+    threshold = (np.median(grey) + np.percentile(grey, 2)) / 2
+    return np.asarray((grey < threshold).sum(axis=0) == 0)
+
+
 def ink_fraction(image: np.ndarray) -> float:
     """Share of dark pixels: near 0 for a blank page, near 1 for an all-black one."""
     grey = cv2.cvtColor(image, cv2.COLOR_RGB2GRAY)
@@ -185,6 +195,7 @@ def ink_fraction(image: np.ndarray) -> float:
 
 
 __all__ = [
+    "blank_columns",
     "deskew",
     "despeckle",
     "dewarp",
