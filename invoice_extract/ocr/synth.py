@@ -433,6 +433,9 @@ def _piece(rng: random.Random, lang: str) -> str:
 # ---------------------------------------------------------------- images
 
 
+WIDE_GAP_SHARE = 0.1
+
+
 def render_line(text: str, rng: random.Random, degrade: bool = False) -> np.ndarray:
     """``text`` drawn in a random installed font at a scan-like size, cropped with the
     margins the text detector leaves, optionally degraded; an RGB uint8 array."""
@@ -443,15 +446,28 @@ def render_line(text: str, rng: random.Random, degrade: bool = False) -> np.ndar
             break
         path = rng.choice(fonts)
     # Text height 16-40 px: 8-12 pt type scanned at 150-300 dpi.
-    font = _font(path, rng.randint(16, 40))
-    left, top, right, bottom = (int(v) for v in font.getbbox(text))
-    height = bottom - top
+    size = rng.randint(16, 40)
+    font = _font(path, size)
+    # Some lines have a wide blank gap at one space (a label and its value far apart, read
+    # as one line by the detector): the label still has one space there.
+    pieces = [text]
+    if " " in text and rng.random() < WIDE_GAP_SHARE:
+        at = rng.choice([i for i, c in enumerate(text) if c == " "])
+        pieces = [text[:at], text[at + 1 :]]
+    gap = round(size * rng.uniform(1.5, 8.0))
+    boxes = [tuple(int(v) for v in font.getbbox(p)) for p in pieces]
+    top = min(b[1] for b in boxes)
+    height = max(b[3] for b in boxes) - top
+    width = sum(b[2] - b[0] for b in boxes) + gap * (len(pieces) - 1)
     pad_x = rng.randint(2, max(3, height // 2))
     pad_y = rng.randint(1, max(2, height // 3))
-    img = Image.new("L", (right - left + 2 * pad_x, height + 2 * pad_y), 255)
+    img = Image.new("L", (width + 2 * pad_x, height + 2 * pad_y), 255)
     draw = ImageDraw.Draw(img)
     ink = rng.randint(0, 70)
-    draw.text((pad_x - left, pad_y - top), text, fill=ink, font=font)
+    x = pad_x
+    for piece, (left, _, right, _) in zip(pieces, boxes, strict=True):
+        draw.text((x - left, pad_y - top), piece, fill=ink, font=font)
+        x += right - left + gap
     if degrade:
         img = _degrade(img, rng)
     return np.asarray(img.convert("RGB"))
