@@ -19,6 +19,7 @@ from invoice_extract.ocr import ppocr
 from invoice_extract.preprocess import (
     MIN_SKEW,
     blank_columns,
+    blank_runs,
     deskew,
     despeckle,
     dewarp,
@@ -119,16 +120,8 @@ def word_spans(crop: np.ndarray, tokens: Sequence[str]) -> list[tuple[float, flo
     if ink.size == 0:
         return None
     first, last = int(ink[0]), int(ink[-1]) + 1
-    gaps: list[tuple[int, int, int]] = []  # (width, first column, end) inside the ink
-    x = first
-    while x < last:
-        if blank[x]:
-            end = x
-            while blank[end]:
-                end += 1
-            gaps.append((end - x, x, end))
-            x = end
-        x += 1
+    # (width, first column, end) of each gap inside the ink
+    gaps = [(b - a, a, b) for a, b in blank_runs(blank) if first < a and b < last]
     ranked = sorted(gaps, reverse=True)
     chosen, rest = ranked[: n - 1], ranked[n - 1 :]
     cuts: dict[int, tuple[int, int]] = {}  # word index -> the gap after it

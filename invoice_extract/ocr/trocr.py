@@ -19,7 +19,7 @@ import numpy as np
 from PIL import Image, ImageOps
 
 from invoice_extract.errors import ModelUnavailable
-from invoice_extract.preprocess import blank_columns
+from invoice_extract.preprocess import blank_columns, blank_runs
 
 # The model shipped with the package: loads offline, with no download.
 DEFAULT_TROCR_MODEL = str(Path(__file__).resolve().parent.parent / "models" / "trocr-invoice")
@@ -59,20 +59,16 @@ def split_wide(crop: np.ndarray, max_aspect: float) -> list[tuple[np.ndarray, bo
     if w <= limit:
         return [(crop, False)]
     blank = blank_columns(crop)
+    runs = blank_runs(blank)
     pieces: list[tuple[int, int, bool]] = []  # first and end column, word gap before it
     start, spaced = 0, False
     while w - start > limit:
         best: tuple[int, int] | None = None  # (gap width, cut column)
-        x = start + limit // 4
-        while x < start + limit:
-            if blank[x]:
-                end = x
-                while end < w and blank[end]:
-                    end += 1
-                if best is None or end - x >= best[0]:
-                    best = (end - x, min((x + end) // 2, start + limit))
-                x = end
-            x += 1
+        window = start + limit // 4
+        for a, b in runs:  # the gaps in the window's last three quarters, widest (last) wins
+            a = max(a, window)
+            if a < b and a < start + limit and (best is None or b - a >= best[0]):
+                best = (b - a, min((a + b) // 2, start + limit))
         cut = best[1] if best else start + limit
         pieces.append((start, cut, spaced))
         start, spaced = cut, best is not None and best[0] > h / 5

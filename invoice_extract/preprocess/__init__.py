@@ -188,6 +188,12 @@ def blank_columns(line: np.ndarray) -> np.ndarray:
     return np.asarray((grey < threshold).sum(axis=0) == 0)
 
 
+def blank_runs(blank: np.ndarray) -> list[tuple[int, int]]:
+    """The runs of blank columns (``blank_columns``), as (first, end) column pairs."""
+    edges = np.flatnonzero(np.diff(np.concatenate(([0], blank.astype(np.int8), [0]))))
+    return list(zip(edges[::2].tolist(), edges[1::2].tolist(), strict=True))
+
+
 def ink_fraction(image: np.ndarray) -> float:
     """Share of dark pixels: near 0 for a blank page, near 1 for an all-black one."""
     grey = cv2.cvtColor(image, cv2.COLOR_RGB2GRAY)
@@ -196,6 +202,7 @@ def ink_fraction(image: np.ndarray) -> float:
 
 __all__ = [
     "blank_columns",
+    "blank_runs",
     "deskew",
     "despeckle",
     "dewarp",
