@@ -33,6 +33,9 @@ from invoice_extract.fields.normalise import (
         ("EUR 1.234,56", None, "1234.56"),
         ("1.234.567,89", None, "1234567.89"),
         ("1,23,456.78", None, "123456.78"),  # Indian lakh grouping
+        ("1.094.32", None, "1094.32"),  # OCR read the thousands comma as a point
+        ("243,077,00", None, "243077.00"),
+        ("1.234.567", None, "1234567"),
         ("₹1,23,456.00", None, "123456.00"),
         ("12.00-", None, "-12.00"),
         ("(12.00)", None, "-12.00"),

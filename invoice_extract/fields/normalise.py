@@ -69,7 +69,9 @@ def parse_amount(text: str, decimal_mark: DecimalMark | None = None) -> Decimal 
     """'1.234,56 €' -> Decimal('1234.56'); '(12.00)' and '12.00-' are negative.
 
     With only one separator followed by exactly three digits ('1,234'), the document's
-    ``decimal_mark`` decides; without one, it is read as a thousands separator.
+    ``decimal_mark`` decides; without one, it is read as a thousands separator. Where one
+    mark repeats and the last one is not followed by three digits ('1.094.32', a comma
+    misread by OCR), the last one is the decimal mark.
     """
     t = text.strip().replace("−", "-").replace("–", "-")
     if not t or len(t) > 40:
@@ -104,7 +106,9 @@ def parse_amount(text: str, decimal_mark: DecimalMark | None = None) -> Decimal 
     else:
         sep = "." if dots else ","
         if dots + commas > 1:
-            dec = None  # only thousands separators: 1.234.567
+            # only thousands separators (1.234.567), unless the last group is no thousands
+            # group: OCR reads a comma as a point ('1.094.32' for '1,094.32')
+            dec = None if len(t) - t.rfind(sep) - 1 == 3 else sep
         elif len(t) - t.rfind(sep) - 1 == 3:
             dec = sep if decimal_mark == sep else None
         else:
@@ -116,6 +120,8 @@ def parse_amount(text: str, decimal_mark: DecimalMark | None = None) -> Decimal 
         whole, frac = t.rsplit(dec, 1)
         if thousands in frac:
             return None
+        if not (dots and commas):  # '1.094.32': the points before the last one group
+            whole = whole.replace(dec, "")
         number = whole.replace(thousands, "") + "." + frac
     try:
         value = Decimal(number)
