@@ -168,6 +168,46 @@ def test_line_recogniser_words_get_boxes_where_their_ink_is() -> None:
     assert word_spans(np.full((40, 300, 3), 255, np.uint8), ["x"]) is None  # no ink at all
 
 
+@pytest.mark.parametrize("gap", [3, 5, 8])
+def test_word_boxes_in_a_tight_table_row(gap: int) -> None:
+    # A quantity and its description a few pixels apart, closer than the description's
+    # own words, between a table's cell borders (grey, as scanned) and with scan specks
+    # in the margin: the quantity's box ends before the description's begins, and the
+    # description starts at its first letter, not at the border or a speck.
+    from invoice_extract.ocr.engine import word_spans
+
+    font = ImageFont.truetype(FONT, 22)
+    rows = [
+        ("4", "Installation and configuration of network equipment on"),
+        ("7.5", "Office chairs"),
+        ("12", "Training workshop for 12 participants"),
+    ]
+    for qty, desc in rows:
+        img = Image.new("L", (720, 36), 250)
+        draw = ImageDraw.Draw(img)
+        draw.line([(1, 0), (1, 35)], fill=150, width=2)  # cell borders, lighter than text
+        draw.line([(716, 0), (716, 35)], fill=150, width=2)
+        draw.point([(5, 30), (9, 4)], fill=0)
+        draw.text((14, 5), qty, fill=20, font=font)
+        left = 14 + draw.textlength(qty, font=font) + gap
+        draw.text((left, 5), desc, fill=20, font=font)
+        spans = word_spans(np.asarray(img), f"{qty} {desc}".split())
+        assert spans is not None
+        assert abs(spans[0][0] * 720 - 14) < 3, (qty, spans[0])
+        assert spans[0][1] * 720 <= left and abs(spans[1][0] * 720 - left) < 3, (desc, spans[:2])
+
+
+def test_blank_columns_skip_cell_borders_and_specks() -> None:
+    from invoice_extract.preprocess import blank_columns
+
+    line = np.full((36, 60), 245, np.uint8)
+    line[:, 3] = 160  # a grey vertical rule across the whole crop
+    line[30, 10] = 0  # one speck
+    line[8:28, 20:23] = 15  # a letter's stem: ink
+    blank = blank_columns(line)
+    assert blank[3] and blank[10] and not blank[20:23].any() and blank[30:].all()
+
+
 # --- bad images: each a clear error or warning, never a crash ------------------------------
 
 

@@ -101,16 +101,64 @@ def _bbox(quad: np.ndarray, w: int, h: int) -> BBox:
     )
 
 
+GAP_REWARD = 8.0  # word_spans: worth of a blank gap as wide as half the line's height
+
+
+def _aligned_cuts(
+    gaps: Sequence[tuple[int, int, int]], tokens: Sequence[str], first: int, last: int, h: int
+) -> dict[int, tuple[int, int]] | None:
+    """The blank gaps (width, first column, end) that best separate ``tokens``: in reading
+    order, one after each word but the last, chosen so that each word's ink is as wide as
+    its characters make it and the gaps are wide. None where there are too few gaps."""
+    n = len(tokens)
+    if n == 1:
+        return {}
+    # The widest few, in reading order: the word gaps are among them.
+    cands = sorted(sorted(gaps, reverse=True)[: 3 * n + 5], key=lambda g: g[1])
+    m = len(cands)
+    if m < n - 1:
+        return None
+    widths = np.array([g[0] for g in cands], np.float64)
+    starts = np.array([g[1] for g in cands], np.float64)  # where a word before it ends
+    ends = np.array([g[2] for g in cands], np.float64)  # where the word after it starts
+    inked = last - first - np.sort(widths)[::-1][: n - 1].sum()
+    char = max(1.0, inked / sum(len(t) for t in tokens))
+
+    def misfit(k: int, width: np.ndarray) -> np.ndarray:
+        fit = np.log(np.maximum(width, 0) + char) - np.log((len(tokens[k]) + 1) * char)
+        return np.asarray(np.abs(fit))
+
+    reward = GAP_REWARD * np.minimum(widths / h, 0.5)
+    # cost[j]: the best placing of the words so far with the last one ending at gap j
+    cost = misfit(0, starts - first) - reward
+    back = []
+    span = starts[None, :] - ends[:, None]  # a word from after gap i to before gap j
+    later = np.triu(np.ones((m, m), bool), 1)
+    for k in range(1, n - 1):
+        total = np.where(later, cost[:, None] + misfit(k, span), np.inf)
+        back.append(total.argmin(axis=0))
+        cost = total.min(axis=0) - reward
+    j = int((cost + misfit(n - 1, last - ends)).argmin())
+    chosen = [j]
+    for step in reversed(back):
+        j = int(step[j])
+        chosen.append(j)
+    chosen.reverse()
+    if not np.isfinite(cost[chosen[-1]]):
+        return None
+    return {k: (cands[j][1], cands[j][2]) for k, j in enumerate(chosen)}
+
+
 def word_spans(crop: np.ndarray, tokens: Sequence[str]) -> list[tuple[float, float]] | None:
     """Where a line's words (``tokens``, as read) lie along its crop, as fractions of the
     crop's width; None for a crop with no ink or an upright one.
 
-    Where the line's ``len(tokens) - 1`` widest blank gaps stand out from the rest (at
-    least a tenth of the line's height and one and a half times the widest gap left over,
-    a gap between letters), each word is the ink between two of them. Otherwise only the
-    gaps between columns (wider than 0.6 of the line's height) are used, each at the word
-    boundary nearest it by character position, and the words between two such gaps share
-    their ink by character counts."""
+    Each word is the ink between two of the line's blank gaps, the gaps chosen so that
+    the words' widths fit their lengths in characters and the gaps are wide
+    (``_aligned_cuts``). Where the line has fewer gaps than word boundaries (words read
+    apart whose ink touches), only the gaps between columns (wider than 0.6 of the line's
+    height) are used, each at the word boundary nearest it by character position, and the
+    words between two such gaps share their ink by character counts."""
     h, w = crop.shape[:2]
     n = len(tokens)
     if n < 1 or w <= h:  # an upright crop of a vertical line: no columns to read
@@ -122,14 +170,9 @@ def word_spans(crop: np.ndarray, tokens: Sequence[str]) -> list[tuple[float, flo
     first, last = int(ink[0]), int(ink[-1]) + 1
     # (width, first column, end) of each gap inside the ink
     gaps = [(b - a, a, b) for a, b in blank_runs(blank) if first < a and b < last]
-    ranked = sorted(gaps, reverse=True)
-    chosen, rest = ranked[: n - 1], ranked[n - 1 :]
-    cuts: dict[int, tuple[int, int]] = {}  # word index -> the gap after it
-    if len(chosen) == n - 1 and all(
-        g[0] >= h / 10 and (not rest or g[0] >= 1.5 * rest[0][0]) for g in chosen
-    ):
-        cuts = {k: (a, b) for k, (_, a, b) in enumerate(sorted(chosen, key=lambda g: g[1]))}
-    else:
+    cuts = _aligned_cuts(gaps, tokens, first, last, h)
+    if cuts is None:
+        cuts = {}
         total = len(" ".join(tokens))
         ends = np.cumsum([len(t) + 1 for t in tokens]) - 0.5  # just after each word
         following = 0

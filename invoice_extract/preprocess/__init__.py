@@ -178,18 +178,36 @@ def median_denoise(image: np.ndarray, size: int = 3) -> np.ndarray:
     return cv2.medianBlur(image, size)
 
 
+RULE_SHARE = 0.85  # blank_columns: a column dark over this share of a line crop is a rule
+SPECK = 2  # blank_columns: ink of this many pixels or fewer in a line's margin is noise
+
+
 def blank_columns(line: np.ndarray) -> np.ndarray:
     """For each column of a text-line crop (RGB or grey; dark on light or light on dark),
-    whether it holds no ink: the gaps between letters, words and columns."""
+    whether it holds no ink of text: the gaps between letters, words and columns. Specks of
+    scan noise in the margins (``SPECK`` dark pixels or fewer, apart from the text) and a
+    column dark over nearly the crop's whole height (a table's cell border: the crop has a
+    margin above and below its text, a letter does not fill it) count as blank."""
     grey = (cv2.cvtColor(line, cv2.COLOR_RGB2GRAY) if line.ndim == 3 else line).astype(np.float32)
     if np.median(grey) < 128:
         grey = 255 - grey
-    threshold = (np.median(grey) + np.percentile(grey, 2)) / 2
-    return np.asarray((grey < threshold).sum(axis=0) == 0)
+    paper, ink = np.median(grey), np.percentile(grey, 2)
+    # A scanned rule is often grey, lighter than the letters: the test is whether all but
+    # a few of its pixels are darker than the paper by a quarter of the contrast.
+    rule = np.percentile(grey, 100 * RULE_SHARE, axis=0) < paper - (paper - ink) / 4
+    dark = (grey < (paper + ink) / 2).sum(axis=0)
+    blank = np.asarray((dark == 0) | rule)
+    # Specks before the first letter and after the last: runs of inked columns with a
+    # pixel or two (inside the line they may be full stops).
+    letters = [(a, b) for a, b in blank_runs(~blank) if dark[a:b].sum() > SPECK]
+    if letters:
+        blank[: letters[0][0]] = blank[letters[-1][1] :] = True
+    return blank
 
 
 def blank_runs(blank: np.ndarray) -> list[tuple[int, int]]:
-    """The runs of blank columns (``blank_columns``), as (first, end) column pairs."""
+    """The runs of blank columns (``blank_columns``; of any true values), as (first, end)
+    column pairs."""
     edges = np.flatnonzero(np.diff(np.concatenate(([0], blank.astype(np.int8), [0]))))
     return list(zip(edges[::2].tolist(), edges[1::2].tolist(), strict=True))
 
