@@ -5,8 +5,8 @@ document numbers, IBANs, VAT ids, company names, addresses, product descriptions
 with values) in English, German, French, Spanish, Dutch or Italian, using only ``CHARSET``.
 ``render_line(text, rng, degrade)`` draws it with a Debian font at a scan-like size and crops
 it the way the text detector does; ``degrade`` adds blur, noise, JPEG, thin or bold strokes,
-skew, table rules and low contrast. Everything is driven by the ``random.Random`` passed in,
-so a seed reproduces a line exactly.
+skew, table rules, a stamp across the text and low contrast. Everything is driven by the
+``random.Random`` passed in, so a seed reproduces a line exactly.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from functools import cache, lru_cache
 from pathlib import Path
 
 import numpy as np
-from PIL import Image, ImageDraw, ImageFilter, ImageFont
+from PIL import Image, ImageChops, ImageDraw, ImageFilter, ImageFont
 
 # Every character the recogniser can write: printable ASCII, the letters of the six
 # languages, currency signs and the typographic marks invoices use.
@@ -290,9 +290,21 @@ def date(rng: random.Random, lang: str) -> str:
     )
 
 
+REPEAT_DIGIT = 0.3  # identifiers: chance that a digit repeats the one before it
+
+
+def _digits(rng: random.Random, n: int) -> str:
+    """``n`` digits with runs of one digit more often than chance makes them ('574445'):
+    a recogniser that has seen few such runs reads them one digit short."""
+    out = [rng.choice("0123456789")]
+    while len(out) < n:
+        out.append(out[-1] if rng.random() < REPEAT_DIGIT else rng.choice("0123456789"))
+    return "".join(out)
+
+
 def identifier(rng: random.Random) -> str:
     """Invoice, order and customer numbers; IBANs, BICs and VAT ids (shape, not checksum)."""
-    digits = "".join(rng.choice("0123456789") for _ in range(rng.randint(3, 10)))
+    digits = _digits(rng, rng.randint(3, 10))
     letters = "".join(rng.choice("ABCDEFGHIJKLMNOPQRSTUVWXYZ") for _ in range(rng.randint(1, 4)))
     kind = rng.randrange(8)
     if kind == 0:
@@ -312,7 +324,7 @@ def identifier(rng: random.Random) -> str:
             else iban
         )
     if kind == 1:
-        vat = rng.choice(_COUNTRIES) + "".join(rng.choice("0123456789") for _ in range(9))
+        vat = rng.choice(_COUNTRIES) + _digits(rng, 9)
         return vat if rng.random() < 0.7 else f"{vat[:2]} {vat[2:5]} {vat[5:8]} {vat[8:]}"
     if kind == 2:
         bank = "".join(rng.choice("ABCDEFGHIJKLMNOPQRSTUVWXYZ") for _ in range(4))
@@ -473,6 +485,27 @@ def render_line(text: str, rng: random.Random, degrade: bool = False) -> np.ndar
     return np.asarray(img.convert("RGB"))
 
 
+STAMP_SHARE = 0.08  # degraded lines with a rubber stamp's ink across them
+
+
+def _stamp(img: Image.Image, rng: random.Random) -> Image.Image:
+    """Part of a rubber stamp over the line: an outline and large letters in lighter ink
+    than the text (a red or blue stamp, seen in grey), the text still legible under it."""
+    w, h = img.size
+    layer = Image.new("L", img.size, 255)
+    draw = ImageDraw.Draw(layer)
+    ink = rng.randint(110, 190)
+    size = int(h * rng.uniform(1.2, 3.0))
+    x, y = rng.uniform(-0.2, 0.9) * w, rng.uniform(-1.0, 0.2) * h
+    if rng.random() < 0.6:
+        box = [x, y, x + size * rng.uniform(2, 4), y + size * rng.uniform(1.0, 1.6)]
+        draw.ellipse(box, outline=ink, width=max(2, size // 14))
+    font = _font(rng.choice(font_files()), max(8, size // 2))
+    word = rng.choice(["PAID", "RECEIVED", "BEZAHLT", "PAYÉ", "COPY", "PAGADO", "ENTRATA"])
+    draw.text((x + size * 0.3, y + size * 0.3), word, fill=ink, font=font)
+    return ImageChops.darker(img, layer)
+
+
 def _degrade(img: Image.Image, rng: random.Random) -> Image.Image:
     draw = ImageDraw.Draw(img)
     if rng.random() < 0.25:  # a table rule touching the text, above or below
@@ -481,6 +514,8 @@ def _degrade(img: Image.Image, rng: random.Random) -> Image.Image:
     if rng.random() < 0.1:  # a cell border at one end
         x = rng.choice([rng.randint(0, 2), img.width - rng.randint(1, 3)])
         draw.line([(x, 0), (x, img.height)], fill=rng.randint(0, 120), width=1)
+    if rng.random() < STAMP_SHARE:
+        img = _stamp(img, rng)
     if rng.random() < 0.3 and img.height > 30:  # thin (lighter) or bold (darker) strokes
         img = img.filter(
             ImageFilter.MaxFilter(3) if rng.random() < 0.4 else ImageFilter.MinFilter(3)

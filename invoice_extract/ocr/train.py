@@ -288,6 +288,10 @@ def train(args: argparse.Namespace) -> Path:
     if args.threads:
         torch.set_num_threads(args.threads)
     model, processor = build_model(spec, args.seed)
+    if args.init is not None:  # fine-tune a trained model of the same spec
+        from transformers import VisionEncoderDecoderModel
+
+        model.load_state_dict(VisionEncoderDecoderModel.from_pretrained(args.init).state_dict())
     model.to(device).train()
     ctc = CtcHead(spec.hidden, len(processor.tokenizer)).to(device)
     params = [*model.parameters(), *ctc.parameters()]
@@ -386,6 +390,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, required=True, help="run directory (checkpoints)")
     parser.add_argument("--export", type=Path, default=None, help="where the model is saved")
     parser.add_argument("--spec", choices=sorted(SPECS), default="cpu")
+    parser.add_argument(
+        "--init", type=Path, default=None, help="start from this saved model (same --spec)"
+    )
     parser.add_argument("--steps", type=int, default=9000)
     parser.add_argument("--batch", type=int, default=48)
     parser.add_argument("--lr", type=float, default=7e-4)
