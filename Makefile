@@ -90,6 +90,7 @@ bench: install
 	$(BIN)/python bench/accuracy.py fixtures/scanned
 	$(BIN)/python bench/accuracy.py fixtures/scanned --set recognizer=trocr
 	$(BIN)/python bench/ocr.py --lines 100
+	$(BIN)/python bench/wordboxes.py
 	$(BIN)/python bench/speed.py fixtures/digital --images fixtures/scanned --recognizers ppocr,trocr
 
 clean:
