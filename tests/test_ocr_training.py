@@ -161,6 +161,9 @@ def test_training_is_resumable_and_exports_a_loadable_model(
     before, after = load_file(export / "model.safetensors"), load_file(tuned / "model.safetensors")
     assert before.keys() == after.keys()
     assert all(np.array_equal(before[k].numpy(), after[k].numpy()) for k in before)
+    # Its record keeps how the model it started from was trained.
+    tuned_record = json.loads((tuned / "training.json").read_text())
+    assert tuned_record["init"]["history"] == record["history"]
 
 
 def test_scan_crops_are_written_with_their_text_and_mixed_into_training(

@@ -120,7 +120,7 @@ def parse_amount(text: str, decimal_mark: DecimalMark | None = None) -> Decimal 
         whole, frac = t.rsplit(dec, 1)
         if thousands in frac:
             return None
-        if not (dots and commas):  # '1.094.32': the points before the last one group
+        if not (dots and commas):  # '1.094.32': the marks before the last one group thousands
             whole = whole.replace(dec, "")
         number = whole.replace(thousands, "") + "." + frac
     try:

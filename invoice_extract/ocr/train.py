@@ -288,10 +288,13 @@ def train(args: argparse.Namespace) -> Path:
     if args.threads:
         torch.set_num_threads(args.threads)
     model, processor = build_model(spec, args.seed)
+    init_record = None  # how the model fine-tuned here was trained, kept in its record
     if args.init is not None:  # fine-tune a trained model of the same spec
         from transformers import VisionEncoderDecoderModel
 
         model.load_state_dict(VisionEncoderDecoderModel.from_pretrained(args.init).state_dict())
+        if (args.init / "training.json").exists():
+            init_record = json.loads((args.init / "training.json").read_text())
     model.to(device).train()
     ctc = CtcHead(spec.hidden, len(processor.tokenizer)).to(device)
     params = [*model.parameters(), *ctc.parameters()]
@@ -375,6 +378,7 @@ def train(args: argparse.Namespace) -> Path:
         else f"cpu, {torch.get_num_threads()} threads",
         "seconds": round(time.perf_counter() - started),
         "history": history,
+        "init": init_record,
     }
     (Path(export) / "training.json").write_text(json.dumps(record, indent=1))
     print(f"saved {export}", flush=True)
