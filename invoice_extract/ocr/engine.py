@@ -118,9 +118,8 @@ def _aligned_cuts(
     m = len(cands)
     if m < n - 1:
         return None
-    widths = np.array([g[0] for g in cands], np.float64)
-    starts = np.array([g[1] for g in cands], np.float64)  # where a word before it ends
-    ends = np.array([g[2] for g in cands], np.float64)  # where the word after it starts
+    # starts: where the word before a gap ends; ends: where the word after it starts
+    widths, starts, ends = np.array(cands, np.float64).T
     inked = last - first - np.sort(widths)[::-1][: n - 1].sum()
     char = max(1.0, inked / sum(len(t) for t in tokens))
 
@@ -143,9 +142,7 @@ def _aligned_cuts(
     for step in reversed(back):
         j = int(step[j])
         chosen.append(j)
-    chosen.reverse()
-    if not np.isfinite(cost[chosen[-1]]):
-        return None
+    chosen.reverse()  # m >= n - 1: some placing is feasible, so the best one is finite
     return {k: (cands[j][1], cands[j][2]) for k, j in enumerate(chosen)}
 
 
