@@ -11,6 +11,9 @@ Line sets (the same lines for every recogniser):
 - ``scan crops``: fixture PDFs rasterised by poppler at 150-300 dpi, given the scan
   generator's blur, uneven light, noise and JPEG (fixtures/scan.py), and cropped at the text
   layer's line segments, whose text is the truth.
+- ``scan crops marked``: the same crops with a coloured stamp outline, stamp letters or pen
+  stroke across each; ``marked, faded``: those with the marks faded
+  (``preprocess.fade_colour``, what the pipeline does before any recogniser reads a line).
 Lines per second are for batches of 32 (each recogniser's own batching). Also measures the
 optional preprocessing steps on the degraded lines with ppocr, to decide which ones the
 pipeline uses. Recognisers that cannot load here are reported and skipped; ``trocr`` without
@@ -36,6 +39,7 @@ from invoice_extract.ocr import load_recognizer
 from invoice_extract.ocr.synth import invoice_line, render_line
 from invoice_extract.preprocess import (
     despeckle,
+    fade_colour,
     median_denoise,
     normalise_contrast,
     remove_rules,
@@ -72,6 +76,48 @@ def scan_crops(fixtures: Path, count: int, seed: int) -> tuple[list[np.ndarray],
 
     crops, truths = scan.line_crops(sorted(fixtures.glob("*.pdf")), count, seed)
     return list(crops), list(truths)
+
+
+MARK_COLOURS = [(200, 30, 30), (30, 60, 190), (110, 40, 160), (20, 120, 60), (210, 90, 20)]
+
+
+def marked(crops: list[np.ndarray], seed: int) -> list[np.ndarray]:
+    """The crops with a coloured mark across each, as stamps and pens leave on paper: a
+    translucent arc of a stamp's outline, a stamp's big letters, or a pen stroke, in red,
+    blue, violet, green or orange."""
+    from PIL import Image, ImageDraw, ImageFont
+
+    from invoice_extract.ocr.synth import font_files
+
+    rng = random.Random(f"marks-{seed}")
+    fonts = font_files()
+    out = []
+    for crop in crops:
+        img = Image.fromarray(crop).convert("RGBA")
+        w, h = img.size
+        layer = Image.new("RGBA", img.size, (0, 0, 0, 0))
+        draw = ImageDraw.Draw(layer)
+        colour = (*rng.choice(MARK_COLOURS), rng.randint(110, 190))
+        kind = rng.choice(["arc", "letters", "pen"])
+        if kind == "arc":
+            r = rng.uniform(1.5, 4) * h
+            cx, cy = rng.uniform(0, w), rng.choice([-1, 1]) * rng.uniform(0.6, 1.0) * r + h / 2
+            width = max(2, round(rng.uniform(0.06, 0.14) * h))
+            draw.ellipse([cx - 1.6 * r, cy - r, cx + 1.6 * r, cy + r], outline=colour, width=width)
+        elif kind == "letters":
+            font = ImageFont.truetype(str(rng.choice(fonts)), round(rng.uniform(1.0, 1.6) * h))
+            word = rng.choice(["PAID", "RECEIVED", "BEZAHLT", "PAYÉ", "COPY", "PAGATO", "OK"])
+            draw.text((rng.uniform(-0.2, 0.6) * w, -0.3 * h), word, fill=colour, font=font)
+        else:
+            x, y = rng.uniform(-0.1, 0.5) * w, rng.uniform(0.2, 0.8) * h
+            points = [(x, y)]
+            while x < w:
+                x, y = x + rng.uniform(0.5, 1.5) * h, y + rng.uniform(-0.4, 0.4) * h
+                points.append((x, y))
+            colour = (*colour[:3], 255)
+            draw.line(points, fill=colour, width=max(1, round(0.06 * h)), joint="curve")
+        out.append(np.asarray(Image.alpha_composite(img, layer).convert("RGB")))
+    return out
 
 
 def error_rates(pairs: Sequence[tuple[str, str]]) -> tuple[float, float]:
@@ -123,6 +169,12 @@ def main(argv: list[str] | None = None) -> int:
         "fixture text degraded": (drawn(fixture_texts, "fd", True), fixture_texts),
         "scan crops": scan_crops(args.fixtures, args.lines, args.seed),
     }
+    # The scan crops with stamps and pen strokes across them, as they are and with the
+    # coloured marks faded as the pipeline does before reading.
+    crops, truths = sets["scan crops"]
+    stamped = marked(crops, args.seed)
+    sets["scan crops marked"] = (stamped, truths)
+    sets["marked, faded"] = ([fade_colour(c) for c in stamped], truths)
     print(f"{args.lines} invoice text lines per set\n")
     print(f"{'recognizer':<12} {'set':<22} {'CER':>7} {'WER':>7} {'lines/s':>8}")
     for name in args.recognizers.split(","):

@@ -34,6 +34,9 @@ class PipelineConfig(BaseModel):
     deskew: bool = True
     straighten: bool = True
     despeckle: bool = False
+    # Recognisers read text lines with coloured marks across black print (stamps, pen)
+    # faded (preprocess.fade_colour; measured in bench/README.md).
+    fade_colour: bool = True
     keep_images: bool = False  # keep OCR'd page images on the Document (debug renders)
     # When set, each extracted document's pages are drawn with their fields' boxes here.
     debug_dir: Path | None = None

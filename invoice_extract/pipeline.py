@@ -117,7 +117,13 @@ class Pipeline:
         if self._engine is None:
             c = self.config
             self._engine = OcrEngine(
-                c.recognizer, c.trocr_model, c.orient, c.straighten, c.deskew, c.despeckle
+                c.recognizer,
+                c.trocr_model,
+                c.orient,
+                c.straighten,
+                c.deskew,
+                c.despeckle,
+                c.fade_colour,
             )
         for page in pages:
             t0 = time.perf_counter()

@@ -208,6 +208,35 @@ def test_blank_columns_skip_cell_borders_and_specks() -> None:
     assert blank[3] and blank[10] and not blank[20:23].any() and blank[30:].all()
 
 
+def test_a_coloured_stamp_across_a_line_is_faded_before_it_is_read() -> None:
+    from invoice_extract.ocr import load_recognizer
+    from invoice_extract.preprocess import fade_colour
+
+    font = ImageFont.truetype(FONT, 32)
+    clean = Image.new("RGB", (420, 60), "white")
+    ImageDraw.Draw(clean).text((10, 10), "Total 1,250.00", fill="black", font=font)
+    stamp = Image.new("RGBA", clean.size, (0, 0, 0, 0))
+    draw = ImageDraw.Draw(stamp)
+    blue = (30, 60, 190, 160)  # translucent, as a rubber stamp's ink
+    draw.ellipse([150, -40, 520, 100], outline=blue, width=6)
+    draw.text((170, -8), "PAID", fill=blue, font=ImageFont.truetype(FONT, 64))
+    marked = np.asarray(Image.alpha_composite(clean.convert("RGBA"), stamp).convert("RGB"))
+    text = np.asarray(clean.convert("L")) < 10
+    mark = (np.asarray(stamp)[..., 3] > 0) & ~(np.asarray(clean.convert("L")) < 250)
+    faded = fade_colour(marked)
+    # The print stays dark, under the stamp too; the stamp on bare paper turns light.
+    assert faded[text].max() < 128 and faded[mark].min() > 190
+    reader = load_recognizer("trocr")
+    assert reader.recognise([faded]) == [("Total 1,250.00", pytest.approx(1.0, abs=0.1))]
+    # Lines printed in colour, or light on a coloured band, are read as they are.
+    red = Image.new("RGB", (420, 60), "white")
+    ImageDraw.Draw(red).text((10, 10), "OVERDUE", fill=(220, 20, 20), font=font)
+    band = Image.new("RGB", (420, 60), (31, 78, 121))
+    ImageDraw.Draw(band).text((10, 10), "Description", fill="white", font=font)
+    for line in (np.asarray(red), np.asarray(band)):
+        assert fade_colour(line) is line
+
+
 # --- bad images: each a clear error or warning, never a crash ------------------------------
 
 

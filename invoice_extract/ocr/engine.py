@@ -23,6 +23,7 @@ from invoice_extract.preprocess import (
     deskew,
     despeckle,
     dewarp,
+    fade_colour,
     page_quad,
     rotate_quarter,
     skew_angle,
@@ -239,12 +240,13 @@ class OcrEngine:
         straighten: bool = True,
         deskew: bool = True,
         despeckle: bool = False,
+        fade_colour: bool = True,
     ) -> None:
         from invoice_extract.ocr import load_recognizer
 
         self.recognizer = load_recognizer(recognizer, model)
         self.orient, self.straighten, self.deskew = orient, straighten, deskew
-        self.despeckle = despeckle
+        self.despeckle, self.fade_colour = despeckle, fade_colour
 
     def read(self, image: np.ndarray, page: int) -> OcrPage:
         notes: list[str] = []
@@ -290,7 +292,7 @@ class OcrEngine:
         its quadrilateral; and the text lines' quadrilaterals, which tell the page's
         orientation. Adds the seconds spent detecting and recognising to ``timings``."""
         if self.recognizer.name == "ppocr":
-            words, lines, seconds = ppocr.read_page(image)
+            words, lines, seconds = ppocr.read_page(image, self.fade_colour)
             for stage, spent in seconds.items():
                 timings[stage] += spent
             return [(text, conf, quad, None) for text, conf, quad in words], lines
@@ -298,6 +300,8 @@ class OcrEngine:
         quads = ppocr.detect_lines(image)
         t1 = time.perf_counter()
         crops = [ppocr.crop_line(image, q) for q in quads]
+        if self.fade_colour:
+            crops = [fade_colour(c) for c in crops]
         found: list[Found] = [
             (text, conf, quad, word_spans(crop, text.split()))
             for quad, crop, (text, conf) in zip(

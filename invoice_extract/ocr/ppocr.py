@@ -9,6 +9,8 @@ from typing import Any
 
 import numpy as np
 
+from invoice_extract.preprocess import fade_colour
+
 # Pages are read at this many pixels on their long side at most. rapidocr's default, 2000,
 # measured slower and less accurate on the scanned fixtures (bench/README.md).
 MAX_SIDE = 1600
@@ -19,10 +21,19 @@ DET_SIDE = 1280
 
 @lru_cache(maxsize=1)
 def rapidocr_engine() -> Any:
-    """One rapidocr engine per process; its models load on first use."""
+    """One rapidocr engine per process; its models load on first use. Its ``fade``
+    attribute, when true, fades coloured marks on the line crops it cuts from a page before
+    they are recognised (``preprocess.fade_colour``)."""
     from rapidocr import RapidOCR
 
-    return RapidOCR(
+    class Engine(RapidOCR):
+        fade = False
+
+        def crop_text_regions(self, img: np.ndarray, det_boxes: np.ndarray) -> list[np.ndarray]:
+            crops: list[np.ndarray] = super().crop_text_regions(img, det_boxes)
+            return [fade_colour(c) for c in crops] if self.fade else crops
+
+    return Engine(
         params={
             "Global.log_level": "critical",
             "Global.max_side_len": MAX_SIDE,
@@ -34,7 +45,9 @@ def rapidocr_engine() -> Any:
 
 def detect_lines(image: np.ndarray) -> list[np.ndarray]:
     """Text-line quadrilaterals (4x2 float arrays, pixel coordinates) on an RGB page."""
-    out = rapidocr_engine()(image, use_det=True, use_cls=False, use_rec=False)
+    engine = rapidocr_engine()
+    engine.fade = False  # the crops are not read
+    out = engine(image, use_det=True, use_cls=False, use_rec=False)
     return [] if out.boxes is None else [np.asarray(b, dtype=np.float32) for b in out.boxes]
 
 
@@ -54,15 +67,18 @@ def line_angles(crops: Sequence[np.ndarray]) -> list[tuple[int, float]]:
 
 
 def read_page(
-    image: np.ndarray,
+    image: np.ndarray, fade: bool = False
 ) -> tuple[list[tuple[str, float, np.ndarray]], list[np.ndarray], dict[str, float]]:
     """Detection and recognition in one pass: per word, its text, confidence and
     quadrilateral; the text lines' quadrilaterals; and the seconds spent detecting and
     recognising. No per-line orientation classifier: the engine turns a whole page upright
     from a sample of its lines (``engine.quarter_turns``), and skipping the classifier on
-    every line measured 4% faster with the same field F1 (bench/README.md)."""
+    every line measured 4% faster with the same field F1 (bench/README.md). With
+    ``fade``, coloured marks across the lines are faded before they are read."""
+    engine = rapidocr_engine()
+    engine.fade = fade
     # rapidocr keeps the use_* flags of the last call: always pass all three.
-    out = rapidocr_engine()(image, use_det=True, use_cls=False, use_rec=True, return_word_box=True)
+    out = engine(image, use_det=True, use_cls=False, use_rec=True, return_word_box=True)
     # det, cls (not run), rec; empty when the page had no text at all
     elapse = [float(t or 0.0) for t in out.elapse_list] + [0.0] * 3
     seconds = {"detect": elapse[0], "recognise": elapse[2]}

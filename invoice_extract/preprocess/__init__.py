@@ -1,7 +1,8 @@
 """Page-image preprocessing: pure functions on RGB arrays.
 
 Only steps that measurably help are used by the pipeline (bench/README.md): straightening
-photographed sheets, turning pages upright (0/90/180/270) and deskewing. Contrast
+photographed sheets, turning pages upright (0/90/180/270), deskewing, and fading coloured
+marks (stamps, pen) across text lines before they are read. Contrast
 normalisation and ruling-line removal are measured by bench/ocr.py and left out of the
 pipeline, because they did not lower the character error rate.
 """
@@ -212,6 +213,33 @@ def blank_runs(blank: np.ndarray) -> list[tuple[int, int]]:
     return list(zip(edges[::2].tolist(), edges[1::2].tolist(), strict=True))
 
 
+COLOURED = 60  # fade_colour: a pixel whose channels differ by more than this is coloured
+
+
+def fade_colour(line: np.ndarray) -> np.ndarray:
+    """A text-line crop (RGB) in grey with coloured marks across black print faded: each
+    pixel takes its brightest channel, so black print stays black, print under a stamp's
+    translucent ink stays darker than the stamp, and a stamp or pen stroke on paper turns
+    light. Left as it is where the line's own ink is mostly coloured (a title printed in
+    colour) or the line is light on dark (a coloured band), which the brightest channel would
+    wash out."""
+    if line.ndim != 3 or line.shape[2] != 3:
+        return line
+    r, g, b = cv2.split(line)
+    brightest = cv2.max(cv2.max(r, g), b)
+    coloured = cv2.subtract(brightest, cv2.min(cv2.min(r, g), b)) > COLOURED
+    if not coloured.any():
+        return line
+    grey = cv2.cvtColor(line, cv2.COLOR_RGB2GRAY)
+    paper, darkest = np.median(grey), np.percentile(grey, 2)
+    if paper < 128:  # light print on a dark band
+        return line
+    ink = grey < paper - (paper - darkest) / 2
+    if not ink.any() or (coloured & ink).sum() > ink.sum() / 2:
+        return line
+    return cv2.cvtColor(brightest, cv2.COLOR_GRAY2RGB)
+
+
 def ink_fraction(image: np.ndarray) -> float:
     """Share of dark pixels: near 0 for a blank page, near 1 for an all-black one."""
     grey = cv2.cvtColor(image, cv2.COLOR_RGB2GRAY)
@@ -224,6 +252,7 @@ __all__ = [
     "deskew",
     "despeckle",
     "dewarp",
+    "fade_colour",
     "ink_fraction",
     "median_denoise",
     "normalise_contrast",
