@@ -34,6 +34,12 @@ from invoice_extract.fields.normalise import (
         ("1.234.567,89", None, "1234567.89"),
         ("1,23,456.78", None, "123456.78"),  # Indian lakh grouping
         ("1.094.32", None, "1094.32"),  # OCR read the thousands comma as a point
+        ("1.250,-", None, "1250"),  # German, Dutch, Swiss: whole units, no cents
+        ("1.250,– €", None, "1250"),
+        ("20,--", None, "20"),
+        ("20.", None, "20"),
+        ("1,234.", None, "1234"),
+        ("1.234,-", ".", "1234"),
         ("243,077,00", None, "243077.00"),
         ("1.234.567", None, "1234567"),
         ("₹1,23,456.00", None, "123456.00"),

@@ -71,7 +71,8 @@ def parse_amount(text: str, decimal_mark: DecimalMark | None = None) -> Decimal 
     With only one separator followed by exactly three digits ('1,234'), the document's
     ``decimal_mark`` decides; without one, it is read as a thousands separator. Where one
     mark repeats and the last one is not followed by three digits ('1.094.32', a comma
-    misread by OCR), the last one is the decimal mark.
+    misread by OCR), the last one is the decimal mark. A mark with no digits after it
+    ('1.250,-', '20.') ends a whole number.
     """
     t = text.strip().replace("−", "-").replace("–", "-")
     if not t or len(t) > 40:
@@ -80,6 +81,7 @@ def parse_amount(text: str, decimal_mark: DecimalMark | None = None) -> Decimal 
     if t.startswith("(") and t.endswith(")"):
         negative, t = True, t[1:-1].strip()
     t, _ = strip_currency(t)
+    t = re.sub(r"(?<=\d[.,])-{1,2}$", "", t)  # '1.250,-': whole units, a dash for the cents
     if t.startswith("-"):
         negative, t = True, t[1:].strip()
     elif t.endswith("-"):
@@ -96,6 +98,8 @@ def parse_amount(text: str, decimal_mark: DecimalMark | None = None) -> Decimal 
     if compact != t and not re.fullmatch(r"\d{1,3}(?:[" + _SPACES + r"]\d{3})+(?:[.,]\d+)?", t):
         return None
     t = compact
+    if t[-1:] in (".", ","):  # '1.250,' (the dash was cut above) or '20.': no decimals
+        decimal_mark, t = ("." if t[-1] == "." else ","), t[:-1]
     if not t or not _NUMBER.match(t):
         return None
     dots, commas = t.count("."), t.count(",")
