@@ -238,6 +238,27 @@ def test_stacked_small_lines_beside_a_tall_line_stay_apart() -> None:
     assert texts == ["Email: a@b.example", "Jan de Vries", "Tel. +34"]
 
 
+def test_ocr_boxes_overlapping_at_their_edges_stay_on_one_line() -> None:
+    # Two detector boxes of one table row, a little apart in height, whose padded edges
+    # overlap (a quantity and its unit): one line, as on the page.
+    def w(text: str, x0: float, y0: float, x1: float, y1: float) -> Word:
+        return Word(text, (x0 / 600, y0 / 800, x1 / 600, y1 / 800), 1)
+
+    words = [
+        w("Beratung", 100, 400, 160, 412),
+        w("1", 344, 400, 355, 412),
+        w("Pkt.", 353, 401, 369, 413.5),
+        w("2.250,47", 420, 400, 452, 412),
+    ]
+    (line,) = build_layout([Page(1, 600, 800, words)]).lines
+    assert [word.text for seg in line.segments for word in seg.words] == [
+        "Beratung",
+        "1",
+        "Pkt.",
+        "2.250,47",
+    ]
+
+
 def test_header_cells_set_close_together_are_split() -> None:
     from invoice_extract.fields.table import _header_columns
 

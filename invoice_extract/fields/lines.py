@@ -21,6 +21,7 @@ SEGMENT_GAP = 0.85
 # Words whose vertical centres differ by more than this share of the smaller height are on
 # different lines (address lines set 10 pt apart in 8 pt type are not one line).
 LINE_TOLERANCE = 0.4
+STACKED = 0.5  # words overlapping by more than this share of the narrower are stacked
 
 
 @dataclass(slots=True)
@@ -116,6 +117,12 @@ def _region(page: Page, word: Word) -> int:
     return next((i for i, r in enumerate(page.regions) if r.holds(word)), -1)
 
 
+def _stacked(a: Word, b: Word) -> bool:
+    """Whether two words overlap horizontally by more than STACKED of the narrower."""
+    overlap = min(a.x1, b.x1) - max(a.x0, b.x0)
+    return overlap > STACKED * min(a.x1 - a.x0, b.x1 - b.x0)
+
+
 def build_layout(pages: list[Page]) -> TextLayout:
     """Group each page's words into lines (by vertical overlap) and lines into segments."""
     lines: list[Line] = []
@@ -136,15 +143,17 @@ def build_layout(pages: list[Page]) -> TextLayout:
             cy = (group[0].y0 + group[0].y1) / 2
             h = group[0].y1 - group[0].y0
             # Join the recent line whose centre is nearest (within LINE_TOLERANCE of the
-            # smaller height), unless a word would overlap one of its words horizontally:
-            # stacked words (an address in small type beside a tall line) are separate lines.
+            # smaller height), unless a word would overlap one of its words horizontally by
+            # more than STACKED of the narrower: stacked words (an address in small type
+            # beside a tall line) are separate lines, while OCR boxes of neighbouring words
+            # in one line may overlap a little at their padded edges.
             best: tuple[float, int] | None = None
             for k in range(len(rows) - 1, max(-1, len(rows) - 4), -1):
                 top, bottom = bands[k]
                 offset = abs(cy - (top + bottom) / 2)
                 if (
                     offset <= LINE_TOLERANCE * min(h, bottom - top)
-                    and not any(o.x0 < w.x1 and w.x0 < o.x1 for o in rows[k] for w in group)
+                    and not any(_stacked(o, w) for o in rows[k] for w in group)
                     and (best is None or offset < best[0])
                 ):
                     best = (offset, k)
