@@ -197,7 +197,7 @@ def test_word_boxes_in_a_tight_table_row(gap: int) -> None:
         assert spans[0][1] * 720 <= left and abs(spans[1][0] * 720 - left) < 3, (desc, spans[:2])
 
 
-def test_blank_columns_skip_cell_borders_and_specks() -> None:
+def test_blank_columns_skip_cell_borders_specks_and_neighbouring_lines() -> None:
     from invoice_extract.preprocess import blank_columns
 
     line = np.full((36, 60), 245, np.uint8)
@@ -206,6 +206,10 @@ def test_blank_columns_skip_cell_borders_and_specks() -> None:
     line[8:28, 20:23] = 15  # a letter's stem: ink
     blank = blank_columns(line)
     assert blank[3] and blank[10] and not blank[20:23].any() and blank[30:].all()
+    # The tops of the next line's letters cut into the crop's bottom bridge no gap.
+    line[33:, 5:58:3] = 15
+    blank = blank_columns(line)
+    assert blank[30:].all() and not blank[20:23].any()
 
 
 def test_a_coloured_stamp_across_a_line_is_faded_before_it_is_read() -> None:

@@ -188,7 +188,8 @@ def blank_columns(line: np.ndarray) -> np.ndarray:
     whether it holds no ink of text: the gaps between letters, words and columns. Specks of
     scan noise in the margins (``SPECK`` dark pixels or fewer, apart from the text) and a
     column dark over nearly the crop's whole height (a table's cell border: the crop has a
-    margin above and below its text, a letter does not fill it) count as blank."""
+    margin above and below its text, a letter does not fill it) count as blank, and so does
+    ink of a neighbouring line cut into the crop's top or bottom."""
     grey = (cv2.cvtColor(line, cv2.COLOR_RGB2GRAY) if line.ndim == 3 else line).astype(np.float32)
     if np.median(grey) < 128:
         grey = 255 - grey
@@ -196,7 +197,15 @@ def blank_columns(line: np.ndarray) -> np.ndarray:
     # A scanned rule is often grey, lighter than the letters: the test is whether all but
     # a few of its pixels are darker than the paper by a quarter of the contrast.
     rule = np.percentile(grey, 100 * RULE_SHARE, axis=0) < paper - (paper - ink) / 4
-    dark = (grey < (paper + ink) / 2).sum(axis=0)
+    inked = grey < (paper + ink) / 2
+    # The line's own band of rows: the run of inked rows holding the most ink. A crop cut
+    # generously takes in the feet or tops of the lines above and below, which would
+    # bridge the gaps between this line's words.
+    bands = blank_runs(inked.sum(axis=1) > SPECK)
+    if len(bands) > 1:
+        top, bottom = max(bands, key=lambda b: int(inked[b[0] : b[1]].sum()))
+        inked[:top] = inked[bottom:] = False
+    dark = inked.sum(axis=0)
     blank = np.asarray((dark == 0) | rule)
     # Specks before the first letter and after the last: runs of inked columns with a
     # pixel or two (inside the line they may be full stops).
