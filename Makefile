@@ -100,6 +100,11 @@ bench: install
 	$(BIN)/python bench/accuracy.py fixtures/digital
 	$(BIN)/python bench/accuracy.py fixtures/scanned
 	$(BIN)/python bench/accuracy.py fixtures/scanned --set recognizer=trocr
+	# 40 held-out scans: new documents (generator seed 99), new degradations (seed 23)
+	$(BIN)/python fixtures/generate.py --seed 99 --count 40 --out out/heldout-digital
+	$(BIN)/python fixtures/scan.py --src out/heldout-digital --out out/heldout-scans --count 40 --seed 23
+	$(BIN)/python bench/accuracy.py out/heldout-scans
+	$(BIN)/python bench/accuracy.py out/heldout-scans --set recognizer=trocr
 	$(BIN)/python bench/ocr.py --lines 300
 	$(BIN)/python bench/wordboxes.py
 	$(BIN)/python bench/speed.py fixtures/digital --images fixtures/scanned --recognizers ppocr,trocr
