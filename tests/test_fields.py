@@ -259,6 +259,15 @@ def test_ocr_boxes_overlapping_at_their_edges_stay_on_one_line() -> None:
     ]
 
 
+def test_short_column_headers_as_ocr_misreads_them() -> None:
+    from invoice_extract.fields.labels import match_column
+
+    assert match_column(_segment("Qty")) == ("quantity", 1.0)
+    assert match_column(_segment("Oty")) == ("quantity", 0.9)  # Q read as O
+    assert match_column(_segment("Uo5")) is None  # no header folds to this
+    assert match_column(_segment("Ozy")) is None
+
+
 def test_header_cells_set_close_together_are_split() -> None:
     from invoice_extract.fields.table import _header_columns
 

@@ -80,6 +80,17 @@ def _column_table() -> dict[str, str]:
     return {normalise(label): name for name, labels in COLUMN_LABELS.items() for label in labels}
 
 
+# Characters OCR reads for one another, each folded to one of them: Q O 0, l 1 I i |, S 5,
+# Z 2, B 8 (normalised text is lower case).
+_CONFUSABLE = str.maketrans("q0i1|528", "oolllszb")
+
+
+@lru_cache(maxsize=1)
+def _confusable_columns() -> dict[str, str]:
+    """Short column headers by their OCR-confusable folding (none of them collide)."""
+    return {k.translate(_CONFUSABLE): v for k, v in _column_table().items() if len(k) <= 5}
+
+
 def _split_rest(segment: Segment, tokens: int) -> tuple[str, tuple[Word, ...]]:
     """The text and words of a segment after its first ``tokens`` normalised tokens."""
     seen = 0
@@ -199,9 +210,13 @@ def match_column(segment: Segment, by_leading_words: bool = True) -> tuple[str, 
     if norm in table:
         return table[norm], 1.0
     if len(norm) <= 5:
-        # Short headers ('Qty', 'ME', '#') only match exactly; '%' signs are often apart.
+        # Short headers ('Qty', 'ME', '#') only match exactly, or with letters OCR confuses
+        # ('Oty'); '%' signs are often apart.
         stripped = norm.replace("%", "").strip()
-        return (table[stripped], 0.95) if stripped in table else None
+        if stripped in table:
+            return table[stripped], 0.95
+        name = _confusable_columns().get(stripped.translate(_CONFUSABLE))
+        return (name, 0.9) if name else None
     found = process.extractOne(norm, list(table), scorer=fuzz.ratio, score_cutoff=FUZZY_CUTOFF)
     if found is not None:
         return table[found[0]], found[1] / 100.0
