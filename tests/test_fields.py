@@ -268,6 +268,22 @@ def test_short_column_headers_as_ocr_misreads_them() -> None:
     assert match_column(_segment("Ozy")) is None
 
 
+@pytest.mark.parametrize(
+    ("text", "company"),
+    [
+        ("Nordwind Logistik GmbH", True),
+        ("Cobalt Technik S.r.l.", True),
+        ("Cobalt Technik S.r.I.", True),  # OCR read the l as a capital I
+        ("Via Garibaldi 166", False),
+        ("GmbH", False),  # a legal form alone names no company
+    ],
+)
+def test_legal_forms_end_company_names(text: str, company: bool) -> None:
+    from invoice_extract.fields.parties import has_legal_form
+
+    assert has_legal_form(text) is company
+
+
 def test_header_cells_set_close_together_are_split() -> None:
     from invoice_extract.fields.table import _header_columns
 

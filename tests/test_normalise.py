@@ -129,6 +129,7 @@ def test_parse_rate(text: str, expected: str | None) -> None:
 def test_identifiers_are_checksum_validated() -> None:
     assert find_iban("IBAN DE89 3704 0044 0532 0130 00 BIC COBADEFF") == "DE89370400440532013000"
     assert find_iban("IBAN DE89 3704 0044 0532 0130 01") is None  # bad check digits
+    assert find_iban("IBANIT75G6342162711522381444291") == "IT75G6342162711522381444291"  # glued
     assert find_vat_ids("USt-IdNr.: DE136695976") == ["DE136695976"]
     assert find_vat_ids("USt-IdNr.: DE136695977") == []
     assert is_bic("DEUTDEFF") and is_bic("DEUTDEFF500") and not is_bic("DEUTDE")

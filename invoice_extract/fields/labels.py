@@ -23,7 +23,7 @@ from invoice_extract.fields.lexicon import (
     TOTAL_LABELS,
 )
 from invoice_extract.fields.lines import Segment
-from invoice_extract.fields.normalise import normalise
+from invoice_extract.fields.normalise import fold_confusions, normalise
 
 MAX_LABEL_TOKENS = 5
 FUZZY_CUTOFF = 86.0
@@ -80,15 +80,10 @@ def _column_table() -> dict[str, str]:
     return {normalise(label): name for name, labels in COLUMN_LABELS.items() for label in labels}
 
 
-# Characters OCR reads for one another, each folded to one of them: Q O 0, l 1 I i |, S 5,
-# Z 2, B 8 (normalised text is lower case).
-_CONFUSABLE = str.maketrans("q0i1|528", "oolllszb")
-
-
 @lru_cache(maxsize=1)
 def _confusable_columns() -> dict[str, str]:
-    """Short column headers by their OCR-confusable folding (none of them collide)."""
-    return {k.translate(_CONFUSABLE): v for k, v in _column_table().items() if len(k) <= 5}
+    """Short column headers by ``fold_confusions`` (no two of them fold alike)."""
+    return {fold_confusions(k): v for k, v in _column_table().items() if len(k) <= 5}
 
 
 def _split_rest(segment: Segment, tokens: int) -> tuple[str, tuple[Word, ...]]:
@@ -215,7 +210,7 @@ def match_column(segment: Segment, by_leading_words: bool = True) -> tuple[str, 
         stripped = norm.replace("%", "").strip()
         if stripped in table:
             return table[stripped], 0.95
-        name = _confusable_columns().get(stripped.translate(_CONFUSABLE))
+        name = _confusable_columns().get(fold_confusions(stripped))
         return (name, 0.9) if name else None
     found = process.extractOne(norm, list(table), scorer=fuzz.ratio, score_cutoff=FUZZY_CUTOFF)
     if found is not None:

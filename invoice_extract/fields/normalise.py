@@ -30,6 +30,17 @@ _FOLD = str.maketrans(
 _LETTER_DIGIT = re.compile(r"(?<=[^\W\d_])(?=\d)|(?<=\d)(?=[^\W\d_])")
 
 
+# Letters OCR reads for one another in normalised text (lower case; digits are split from
+# letters there): Q for O, I for l.
+_CONFUSIONS = str.maketrans("qi", "ol")
+
+
+def fold_confusions(norm: str) -> str:
+    """Normalised text with the letters OCR confuses folded together: 'oty' and 'qty', 'srl'
+    and 'sri' read alike."""
+    return norm.translate(_CONFUSIONS)
+
+
 @lru_cache(maxsize=65536)
 def normalise(text: str) -> str:
     """Fold case, accents and punctuation: 'Rechnungs-Nr.:' -> 'rechnungs nr'."""
@@ -289,8 +300,10 @@ _BIC = re.compile(r"^[A-Z]{4}[A-Z]{2}[A-Z0-9]{2}(?:[A-Z0-9]{3})?$")
 
 
 def find_iban(text: str) -> str | None:
-    """The first valid IBAN in the text, without spaces."""
-    for m in _IBAN.finditer(text.upper()):
+    """The first valid IBAN in the text, without spaces (also glued to its label, as OCR
+    reads 'IBAN IT75...' set close: 'IBANIT75...')."""
+    text = re.sub(r"IBAN(?=[A-Z]{2}\d{2})", "IBAN ", text.upper())
+    for m in _IBAN.finditer(text):
         raw = m.group(1).replace(" ", "")
         # The match may run into a following word; try shorter candidates down to 15 chars.
         for end in range(len(raw), 14, -1):

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from invoice_extract.fields.context import Context
 from invoice_extract.fields.lexicon import COUNTRY_NAMES, LEGAL_FORMS
 from invoice_extract.fields.lines import Line, Segment
-from invoice_extract.fields.normalise import find_iban, find_vat_ids, normalise
+from invoice_extract.fields.normalise import find_iban, find_vat_ids, fold_confusions, normalise
 
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 PHONE = re.compile(r"\+?\(?\d[\d ()/.-]{6,}\d")
@@ -36,12 +36,13 @@ class Block:
         return any(s is seg for s in self.segments) or seg is self.name
 
 
-_LEGAL_FORM_TAILS = tuple(f" {form}" for form in LEGAL_FORMS)
+_LEGAL_FORM_TAILS = tuple(f" {fold_confusions(form)}" for form in LEGAL_FORMS)
 
 
 def has_legal_form(text: str) -> bool:
-    """The text ends in a company legal form ('Nordwind Logistik GmbH', 'Harbor V.O.F.')."""
-    compact = normalise(re.sub(r"[.,]", "", text)) if text else ""
+    """The text ends in a company legal form ('Nordwind Logistik GmbH', 'Harbor V.O.F.'; also
+    as OCR misreads it, 'S.r.I.')."""
+    compact = fold_confusions(normalise(re.sub(r"[.,]", "", text))) if text else ""
     return f" {compact}".endswith(_LEGAL_FORM_TAILS) and len(compact.split()) >= 2
 
 
