@@ -220,10 +220,13 @@ def test_value_printed_before_its_label(tmp_path: Path) -> None:
     assert inv.currency is not None and inv.currency.value == "EUR"
 
 
-def test_stacked_small_lines_beside_a_tall_line_stay_apart() -> None:
-    def w(text: str, x0: float, y0: float, x1: float, y1: float) -> Word:
-        return Word(text, (x0 / 600, y0 / 800, x1 / 600, y1 / 800), 1)
+def _word_at(text: str, x0: float, y0: float, x1: float, y1: float) -> Word:
+    """A word on a 600 x 800 point page, its box in points."""
+    return Word(text, (x0 / 600, y0 / 800, x1 / 600, y1 / 800), 1)
 
+
+def test_stacked_small_lines_beside_a_tall_line_stay_apart() -> None:
+    w = _word_at
     words = [
         w("Jan", 50, 92, 70, 104),
         w("de", 72, 92, 82, 104),
@@ -241,9 +244,7 @@ def test_stacked_small_lines_beside_a_tall_line_stay_apart() -> None:
 def test_ocr_boxes_overlapping_at_their_edges_stay_on_one_line() -> None:
     # Two detector boxes of one table row, a little apart in height, whose padded edges
     # overlap (a quantity and its unit): one line, as on the page.
-    def w(text: str, x0: float, y0: float, x1: float, y1: float) -> Word:
-        return Word(text, (x0 / 600, y0 / 800, x1 / 600, y1 / 800), 1)
-
+    w = _word_at
     words = [
         w("Beratung", 100, 400, 160, 412),
         w("1", 344, 400, 355, 412),
