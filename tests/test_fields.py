@@ -14,6 +14,7 @@ from invoice_extract.evaluate import score_all
 from invoice_extract.fields.labels import match_column, match_label
 from invoice_extract.fields.lines import build_layout
 from invoice_extract.fields.normalise import parse_amount
+from invoice_extract.fields.parties import postcode_country
 
 from .conftest import DIGITAL, make_pdf, make_placed_pdf
 
@@ -353,3 +354,37 @@ def test_invoice_number_glued_to_its_label_or_title(tmp_path: Path, first_line: 
     path.write_bytes(make_pdf([first_line, "Date: 2024-05-02", "Total: 50.00 USD"]))
     inv = extract(path)
     assert inv.invoice_number is not None and inv.invoice_number.value == "INV-3301"
+
+
+@pytest.mark.parametrize(
+    ("address", "country"),
+    [
+        ("94 Granville Street, Toronto, ON M5H 2N2", "CA"),
+        ("13 High Street, Edinburgh EH1 1YZ", "GB"),
+        ("10 Downing Street, London SW1A 2AA", "GB"),
+        ("153 Market St, San Francisco, CA 94105", "US"),  # the state, not Canada
+        ("1 Main St, Springfield, IL 62701-1234", "US"),
+        ("Keizersgracht 12, 1015 CX Amsterdam", "NL"),
+        ("ul. Długa 5, 00-950 Warszawa", "PL"),
+        ("Rua Augusta 10, 1100-053 Lisboa", "PT"),
+        ("Av. Paulista 1000, 01310-100 São Paulo", "BR"),
+        ("43-11 Ginza, Osaka 530-0001", "JP"),
+        # Postcodes other countries share say nothing; nor does a phone number.
+        ("Am Markt 131, 10115 Berlin", None),
+        ("23 avenue Victor Hugo, 75008 Paris", None),
+        ("Rue du Rhône 153, 8001 Zürich", None),
+        ("72, MG Road, Bengaluru - 560001", None),
+        ("Phone 555-1234", None),
+        ("Tel. 12-345 Kontakt", None),
+    ],
+)
+def test_a_postcode_only_one_country_uses_names_it(address: str, country: str | None) -> None:
+    assert postcode_country(address) == country
+
+
+def test_a_country_read_from_the_postcode_shows_the_address_as_evidence() -> None:
+    # inv-003's vendor prints 'Toronto, ON M5H 2N2' and no country.
+    vendor = extract(DIGITAL / "inv-003.pdf").vendor
+    assert vendor.country_code is not None and vendor.country_code.value == "CA"
+    assert vendor.address is not None and "M5H 2N2" in vendor.address.value
+    assert any("M5H" in e.text for e in vendor.country_code.evidence)

@@ -346,7 +346,7 @@ def _party(
     if block is None:
         if vat:
             party.vat_id = _text_field(ctx, vat[0], vat[1], 0.9)
-            party.country_code = TextField(value=country_of([], vat[0], None) or "", confidence=0.7)
+            party.country_code = _text_field(ctx, _vat_country(vat[0]), vat[1], 0.7)
         return party
     if block.inline_name:
         words = block.segments[0].words if block.address else []
@@ -370,8 +370,17 @@ def _party(
         party.vat_id = _text_field(ctx, vat[0], vat[1], 0.95)
     country = country_of(texts, vat[0] if vat else None, iban)
     if country:
-        party.country_code = TextField(value=country, confidence=0.8)
+        # Evidence: the address or VAT id that says so (an IBAN's is not kept here).
+        source = {"address": party.address, "vat_id": party.vat_id}.get(country[1])
+        party.country_code = TextField(
+            value=country[0], confidence=0.8, evidence=source.evidence if source else []
+        )
     return party
+
+
+def _vat_country(vat_id: str) -> str:
+    found = country_of([], vat_id, None)
+    return found[0] if found else ""
 
 
 # 'SWIFT-BIC: COBADEMM', and OCR's 'IBAN GB97...026BIC: RABOGBMM' with no space before it.

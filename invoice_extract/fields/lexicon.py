@@ -1035,6 +1035,31 @@ COUNTRY_NAMES: dict[str, list[str]] = {
     "LU": ["luxembourg", "luxemburg", "lussemburgo", "luxemburgo"],
 }
 
+# Postcode formats no other country shares, for an address that prints no country: a
+# regular expression over the address text per country, tried in this order. Five-digit
+# (DE, FR, ES, IT), four-digit (AT, CH, BE, DK) and six-digit (IN, RU, CN) postcodes say
+# nothing alone and are not listed.
+_US_STATES = (
+    "AL|AK|AZ|AR|CA|CO|CT|DE|DC|FL|GA|HI|ID|IL|IN|IA|KS|KY|LA|ME|MD|MA|MI|MN|MS|MO|MT|NE|NV|"
+    "NH|NJ|NM|NY|NC|ND|OH|OK|OR|PA|RI|SC|SD|TN|TX|UT|VT|VA|WA|WV|WI|WY"
+)
+POSTCODE_FORMATS: list[tuple[str, str]] = [
+    # 'Toronto, ON M5H 2N2': letter digit letter, digit letter digit (no D F I O Q U).
+    ("CA", r"\b[ABCEGHJ-NPRSTVXY]\d[ABCEGHJ-NPRSTV-Z] ?\d[ABCEGHJ-NPRSTV-Z]\d\b"),
+    # 'Edinburgh EH1 1YZ', 'London SW1A 1AA': outward code, digit and two letters.
+    ("GB", r"\b[A-Z]{1,2}\d[A-Z\d]? \d[ABD-HJLNP-UW-Z]{2}\b"),
+    # 'San Francisco, CA 94105', 'NY 10001-2345': a state and its ZIP code.
+    ("US", rf"\b(?:{_US_STATES}),? \d{{5}}(?:-\d{{4}})?\b"),
+    # '1012 AB Amsterdam'.
+    ("NL", r"\b[1-9]\d{3} ?(?!SA|SD|SS)[A-Z]{2}(?: [A-Z][a-z]|$)"),
+    # '00-950 Warszawa', '1000-001 Lisboa', '01310-100 São Paulo': the digits then a city.
+    ("PL", r"(?<![\d-])\d{2}-\d{3} [A-ZĄĆĘŁŃÓŚŹŻ][a-ząćęłńóśźż]"),
+    ("PT", r"(?<![\d-])\d{4}-\d{3} [A-Z][a-zà-ú]"),
+    ("BR", r"(?<![\d-])\d{5}-\d{3}\b"),
+    # 'Osaka 530-0001', '〒100-0005': three digits, four digits, ending the address.
+    ("JP", r"(?:〒 ?|[A-Za-z] )\d{3}-\d{4}$"),
+]
+
 # Company legal forms, compared with dots and commas removed ('S.à r.l.' -> 'sa rl' is also
 # listed as 'sarl'): a name ending in one of these is a company name.
 LEGAL_FORMS: list[str] = [

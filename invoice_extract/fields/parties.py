@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass, field
 
 from invoice_extract.fields.context import Context
-from invoice_extract.fields.lexicon import COUNTRY_NAMES, LEGAL_FORMS
+from invoice_extract.fields.lexicon import COUNTRY_NAMES, LEGAL_FORMS, POSTCODE_FORMATS
 from invoice_extract.fields.lines import Line, Segment
 from invoice_extract.fields.normalise import find_iban, find_vat_ids, fold_confusions, normalise
 
@@ -185,19 +185,46 @@ def address_lines(ctx: Context, block: Block) -> list[Segment]:
     return out
 
 
-def country_of(block_texts: list[str], vat_id: str | None, iban: str | None) -> str | None:
+_POSTCODES = [(code, re.compile(pattern)) for code, pattern in POSTCODE_FORMATS]
+# A phone number can take a postcode's shape ('Phone 555-1234'): such lines say nothing.
+_CONTACT_LABEL = re.compile(
+    r"\b(?:tel|t[ée]l[ée]phone|telefon|telefono|phone|fax|mobile?|mob|gsm)\b", re.IGNORECASE
+)
+
+
+def postcode_country(text: str) -> str | None:
+    """The country whose postcode format, shared with no other, ``text`` holds
+    ('Toronto, ON M5H 2N2' -> 'CA', '00-950 Warszawa' -> 'PL'); None where it holds none."""
+    text = " ".join(text.split())
+    if _CONTACT_LABEL.search(text):
+        return None
+    for code, pattern in _POSTCODES:
+        if pattern.search(text):
+            return code
+    return None
+
+
+def country_of(
+    block_texts: list[str], vat_id: str | None, iban: str | None
+) -> tuple[str, str] | None:
+    """A party's country and what says so ('address', 'vat_id' or 'iban'): named in its
+    address, else its VAT id's prefix, else a postcode format only one country uses, else
+    its IBAN's country."""
     names = {n: code for code, ns in COUNTRY_NAMES.items() for n in ns}
     for text in reversed(block_texts):
         norm = normalise(text)
         if norm in names:
-            return names[norm]
+            return names[norm], "address"
         tail = norm.split()[-1] if norm else ""
         if tail in names and len(tail) > 3:
-            return names[tail]
+            return names[tail], "address"
     if vat_id:
-        return "GR" if vat_id[:2] == "EL" else vat_id[:2]
+        return ("GR" if vat_id[:2] == "EL" else vat_id[:2]), "vat_id"
+    for text in reversed(block_texts):
+        if code := postcode_country(text):
+            return code, "address"
     if iban:
-        return iban[:2]
+        return iban[:2], "iban"
     return None
 
 
@@ -208,5 +235,6 @@ __all__ = [
     "country_of",
     "customer_block",
     "has_legal_form",
+    "postcode_country",
     "vendor_block",
 ]
