@@ -10,7 +10,14 @@ import numpy as np
 import pytest
 
 from invoice_extract.ocr.synth import CHARSET, invoice_line, render_line
-from invoice_extract.ocr.train import SPECS, build_tokenizer, main
+from invoice_extract.ocr.train import (
+    SPECS,
+    base_letter,
+    build_model,
+    build_tokenizer,
+    load_grown,
+    main,
+)
 from invoice_extract.ocr.trocr import TrocrRecognizer, fit_line
 
 
@@ -20,8 +27,8 @@ def test_synthetic_lines_are_seeded_varied_and_in_the_charset() -> None:
     assert all(line and set(line) <= set(CHARSET) for line in lines)
     assert len(set(lines)) > 590
     text = "".join(lines)
-    # Amounts, accents and currency signs of the six languages all occur.
-    for char in "0123456789,.€£%äéñüß":
+    # Amounts, accents and currency signs of the twelve languages all occur.
+    for char in "0123456789,.€£%äéñüßłčåøã":
         assert char in text, char
 
 
@@ -164,6 +171,37 @@ def test_training_is_resumable_and_exports_a_loadable_model(
     # Its record keeps how the model it started from was trained.
     tuned_record = json.loads((tuned / "training.json").read_text())
     assert tuned_record["init"]["history"] == record["history"]
+
+
+def test_a_trained_model_grows_new_characters_from_their_base_letters(tmp_path: Path) -> None:
+    from dataclasses import replace
+
+    import torch
+
+    from tests.trocr_tiny import TINY
+
+    trained, processor = build_model(TINY)
+    trained.save_pretrained(tmp_path)
+    processor.save_pretrained(tmp_path)
+    wider = replace(TINY, charset=TINY.charset + "łąř")
+    model, wider_processor = build_model(wider, seed=5)
+    assert load_grown(model, wider_processor.tokenizer, tmp_path) == ["ł", "ą", "ř"]
+    old = trained.decoder.output_projection.weight
+    new = model.decoder.output_projection.weight
+    vocab = wider_processor.tokenizer.get_vocab()
+    assert torch.equal(new[: len(old)], old)
+    for char in "łąř":
+        assert torch.equal(new[vocab[char]], old[vocab[base_letter(char)]])
+    assert [base_letter(c) for c in "łŁøąŘéº"] == list("lLoaReo")
+    # Until trained, the grown model reads what the trained one reads.
+    pixels = torch.rand(2, 3, TINY.height, TINY.width)
+    trained.eval(), model.eval()
+    with torch.inference_mode():
+        assert torch.equal(trained.generate(pixels), model.generate(pixels))
+    # A character set that reorders the trained one's characters is refused.
+    shuffled = replace(TINY, charset=TINY.charset[::-1])
+    with pytest.raises(ValueError, match="ids differ"):
+        load_grown(build_model(shuffled)[0], build_model(shuffled)[1].tokenizer, tmp_path)
 
 
 def test_scan_crops_are_written_with_their_text_and_mixed_into_training(

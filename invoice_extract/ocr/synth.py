@@ -2,7 +2,8 @@
 
 ``invoice_line(rng)`` writes one line of invoice text (amounts in many formats, dates,
 document numbers, IBANs, VAT ids, company names, addresses, product descriptions, labels
-with values) in English, German, French, Spanish, Dutch or Italian, using only ``CHARSET``.
+with values) in English, German, French, Spanish, Dutch, Italian, Polish, Czech, Swedish,
+Danish, Norwegian or Portuguese, using only ``CHARSET``.
 ``render_line(text, rng, degrade)`` draws it with a Debian font at a scan-like size and crops
 it the way the text detector does; ``degrade`` adds blur, noise, JPEG, thin or bold strokes,
 skew, table rules, a stamp across the text and low contrast. Everything is driven by the
@@ -20,14 +21,22 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageChops, ImageDraw, ImageFilter, ImageFont
 
-# Every character the recogniser can write: printable ASCII, the letters of the six
-# languages, currency signs and the typographic marks invoices use.
+# Every character the recogniser can write: printable ASCII, the letters of the twelve
+# languages, currency signs and the typographic marks invoices use. New characters go at
+# the end: a character's token id is its place here, and a trained model keeps its ids
+# when the set grows (``train --init`` adds rows for the new ones).
 CHARSET = (
     " !\"#$%&'()*+,-./0123456789:;<=>?@ABCDEFGHIJKLMNOPQRSTUVWXYZ[\\]^_`"
     "abcdefghijklmnopqrstuvwxyz{|}~"
     "ÄÖÜäöüßÉÈÊËÀÂÎÏÔÛÙÇéèêëàâîïôûùçŒœÆæÑñÁÍÓÚáíóúÌÒìò¿¡"
     "€£¥₹°§«»–—’“”·×©®µ½"
     "²³"
+    # Polish, Czech, Danish and Norwegian, Portuguese; ordinal indicators ('N.º', '1ª').
+    "ĄąĆćĘęŁłŃńŚśŹźŻż"
+    "ČčĎďĚěŇňŘřŠšŤťŮůŽžÝý"
+    "ÅåØø"
+    "ÃãÕõ"
+    "ºª"
 )
 
 FONT_DIRS = ("/usr/share/fonts/truetype", "/usr/share/fonts/opentype")
@@ -127,6 +136,48 @@ _WORDS = {
         "installazione formazione trasferta spese rinnovo abbonamento progettazione "
         "sviluppo revisione riparazione ricambi manodopera materiali sconto città"
     ),
+    "pl": _split(
+        "usługi doradztwo stawka godzinowa licencja roczna konserwacja dostawa wysyłka "
+        "transport materiały biurowe papier toner monitor klawiatura kabel instalacja "
+        "szkolenie koszty podróży hosting odnowienie abonament projekt rozwój przegląd "
+        "naprawa części zamienne robocizna rabat zaliczka sztuk opłata najem księgowość "
+        "łącznie źródło żółty świadczenie wartość"
+    ),
+    "cs": _split(
+        "služby poradenství hodinová sazba licence roční údržba dodávka doprava přeprava "
+        "kancelářské potřeby papír tonerová kazeta monitor klávesnice kabel instalace "
+        "školení cestovní náklady hosting obnovení předplatné návrh vývoj revize oprava "
+        "náhradní díly práce materiál sleva záloha kusů poplatek nájem účetnictví ďábel "
+        "šťáva"
+    ),
+    "sv": _split(
+        "konsulttjänster timpris licens årlig support underhåll leverans frakt försäkring "
+        "kontorsmaterial papper skrivare tonerkassett bildskärm tangentbord kabel "
+        "installation utbildning resekostnader webbhotell förnyelse prenumeration design "
+        "utveckling granskning städning reparation reservdelar arbete material rabatt "
+        "förskott styck avgift hyra"
+    ),
+    "da": _split(
+        "rådgivning ydelser timepris licens årlig support vedligeholdelse levering fragt "
+        "forsikring kontorartikler papir printer tonerpatron skærm tastatur kabel "
+        "installation kursus rejseudgifter hosting fornyelse abonnement design udvikling "
+        "gennemgang rengøring reparation reservedele arbejdsløn materialer rabat "
+        "forudbetaling stk gebyr leje"
+    ),
+    "no": _split(
+        "rådgivning tjenester timepris lisens årlig støtte vedlikehold levering frakt "
+        "forsikring kontorrekvisita papir skriver tonerkassett skjerm tastatur kabel "
+        "installasjon opplæring reisekostnader nettsted fornyelse abonnement utvikling "
+        "gjennomgang rengjøring reparasjon reservedeler arbeid materiell rabatt forskudd "
+        "stykk gebyr leie"
+    ),
+    "pt": _split(
+        "serviços consultoria tarifa horária licença anual manutenção entrega envio "
+        "transporte material escritório papel impressora cartucho monitor teclado cabo "
+        "instalação formação deslocação despesas alojamento renovação assinatura conceção "
+        "desenvolvimento revisão limpeza reparação peças mão obra desconto adiantamento "
+        "unidades taxa aluguer opções"
+    ),
 }
 _LABELS = {
     "en": "Invoice|Invoice No.|Invoice Number|Invoice Date|Due Date|Order No.|PO Number|"
@@ -147,6 +198,24 @@ _LABELS = {
     "it": "Fattura|Numero fattura|Data fattura|Data di scadenza|Codice cliente|"
     "Ordine n.|Imponibile|IVA|Totale|Importo|Quantità|Prezzo unitario|Descrizione|"
     "Pagina|Nota di credito|Pagamento|Partita IVA",
+    "pl": "Faktura|Faktura VAT|Nr faktury|Data wystawienia|Data sprzedaży|Termin płatności|"
+    "Nabywca|Sprzedawca|NIP|Razem|Wartość netto|Wartość brutto|Kwota VAT|Do zapłaty|Ilość|"
+    "Cena jedn.|Nazwa towaru lub usługi|Sposób płatności|Przelew|Słownie|Strona|Korekta",
+    "cs": "Faktura|Daňový doklad|Číslo faktury|Datum vystavení|Datum splatnosti|DUZP|"
+    "Odběratel|Dodavatel|IČO|DIČ|Celkem|Základ daně|DPH|Celkem k úhradě|Množství|"
+    "Cena za jednotku|Popis|Částka|Způsob úhrady|Variabilní symbol|Strana|Dobropis",
+    "sv": "Faktura|Fakturanummer|Fakturadatum|Förfallodatum|Kundnummer|Ordernummer|"
+    "Er referens|Vår referens|Delsumma|Moms|Momsreg.nr|Att betala|Summa|Antal|À-pris|"
+    "Beskrivning|Belopp|Betalningsvillkor|Bankgiro|Sida|Kreditfaktura|Org.nr",
+    "da": "Faktura|Fakturanr.|Fakturadato|Forfaldsdato|Kundenr.|Ordrenr.|Subtotal|Moms|"
+    "CVR-nr.|I alt|Total DKK|Beløb at betale|Antal|Enhedspris|Beskrivelse|Beløb|"
+    "Betalingsbetingelser|Side|Kreditnota",
+    "no": "Faktura|Fakturanummer|Fakturadato|Forfallsdato|Kundenummer|Ordrenummer|"
+    "Sum eks. mva.|MVA|Org.nr.|Å betale|Totalt|Antall|Enhetspris|Beskrivelse|Beløp|"
+    "Betalingsbetingelser|Kontonummer|Side|Kreditnota",
+    "pt": "Fatura|Fatura n.º|N.º da fatura|Data da fatura|Data de vencimento|N.º de cliente|"
+    "Encomenda|NIF|Subtotal|IVA|Total|Total a pagar|Quantidade|Preço unitário|Descrição|"
+    "Valor|Condições de pagamento|Página|Nota de crédito|Contribuinte",
 }
 _MONTHS = {
     "en": "January February March April May June July August September October November December",
@@ -157,6 +226,14 @@ _MONTHS = {
     "nl": "januari februari maart april mei juni juli augustus september oktober november december",
     "it": "gennaio febbraio marzo aprile maggio giugno luglio agosto settembre ottobre "
     "novembre dicembre",
+    "pl": "stycznia lutego marca kwietnia maja czerwca lipca sierpnia września października "
+    "listopada grudnia",
+    "cs": "ledna února března dubna května června července srpna září října listopadu prosince",
+    "sv": "januari februari mars april maj juni juli augusti september oktober november december",
+    "da": "januar februar marts april maj juni juli august september oktober november december",
+    "no": "januar februar mars april mai juni juli august september oktober november desember",
+    "pt": "janeiro fevereiro março abril maio junho julho agosto setembro outubro novembro "
+    "dezembro",
 }
 _STREETS = {
     "en": ["{n} {w} Street", "{n} {w} Road", "Unit {n}, {w} Park", "{n} {w} Ave."],
@@ -165,13 +242,30 @@ _STREETS = {
     "es": ["Calle {w}, {n}", "Avda. de {w} {n}", "C/ {w} nº {n}, 2º"],
     "nl": ["{w}straat {n}", "{w}laan {n}-B", "{w}gracht {n}"],
     "it": ["Via {w}, {n}", "Corso {w} {n}", "Piazza {w} {n}/B"],
+    "pl": ["ul. {w} {n}", "ul. {w} {n}/{n}", "al. {w} {n}", "pl. {w} {n}"],
+    "cs": ["{w} {n}", "{w}ova {n}/{n}", "nám. {w} {n}", "tř. {w} {n}"],
+    "sv": ["{w}gatan {n}", "{w}vägen {n}", "Box {n}", "{w}torget {n} A"],
+    "da": ["{w}gade {n}", "{w}vej {n}, 2. th.", "{w} Allé {n}", "{w}stræde {n}"],
+    "no": ["{w}gata {n}", "{w}veien {n}", "{w} gate {n} B", "Postboks {n}"],
+    "pt": ["Rua {w}, {n}", "Av. {w} n.º {n}", "Travessa do {w} {n}, 3.º Esq."],
 }
 _LEGAL = [
     "GmbH", "AG", "GmbH & Co. KG", "e.K.", "Ltd", "Ltd.", "LLC", "Inc.", "PLC", "SARL",
     "S.A.S.", "S.A.", "S.L.", "B.V.", "N.V.", "S.r.l.", "S.p.A.", "& Söhne", "& Fils",
+    "Sp. z o.o.", "s.r.o.", "a.s.", "AB", "A/S", "ApS", "AS", "Lda.",
 ]  # fmt: skip
-_CURRENCY = ["€", "EUR", "$", "USD", "£", "GBP", "CHF", "¥", "JPY", "₹", "INR", "SEK", "PLN"]
-_COUNTRIES = ["DE", "FR", "ES", "NL", "IT", "GB", "BE", "AT", "US", "CH", "PL", "IE"]
+_CURRENCY = [
+    "€", "EUR", "$", "USD", "£", "GBP", "CHF", "¥", "JPY", "₹", "INR", "SEK", "PLN", "zł",
+    "Kč", "CZK", "kr", "DKK", "NOK",
+]  # fmt: skip
+_COUNTRIES = [
+    "DE", "FR", "ES", "NL", "IT", "GB", "BE", "AT", "US", "CH", "PL", "IE", "CZ", "SE", "DK",
+    "NO", "PT",
+]  # fmt: skip
+_TLDS = [
+    "de", "com", "fr", "es", "nl", "it", "co.uk", "example", "eu", "ch", "pl", "cz", "se", "dk",
+    "no", "pt",
+]  # fmt: skip
 
 
 # Word lists of Debian's w* packages (wamerican, wngerman, wfrench, wspanish, witalian,
@@ -184,7 +278,18 @@ DICTIONARIES = {
     "es": "spanish",
     "nl": "dutch",
     "it": "italian",
+    # For training (make train-ocr installs them): wpolish, wswedish, wdanish, wnorwegian,
+    # wportuguese. Debian has no Czech list: Czech words are the vocabulary's and made-up
+    # ones unless a 'czech' list has been put in /usr/share/dict.
+    "pl": "polish",
+    "cs": "czech",
+    "sv": "swedish",
+    "da": "danish",
+    "no": "bokmaal",
+    "pt": "portuguese",
 }
+# Lists longer than this are read every n-th word (Polish has 4.3 million inflected forms).
+DICTIONARY_WORDS = 300_000
 DICT_DIR = Path("/usr/share/dict")
 
 
@@ -196,7 +301,8 @@ def dictionary(lang: str) -> tuple[str, ...]:
     if not path.is_file():
         return ()
     allowed = set(CHARSET) - {" "}
-    words = (w.strip() for w in path.read_text(encoding="utf-8", errors="ignore").splitlines())
+    lines = path.read_text(encoding="utf-8", errors="ignore").splitlines()
+    words = (w.strip() for w in lines[:: 1 + len(lines) // DICTIONARY_WORDS])
     return tuple(
         w for w in words if 2 <= len(w) <= 16 and not w.endswith("'s") and set(w) <= allowed
     )
@@ -205,8 +311,19 @@ def dictionary(lang: str) -> tuple[str, ...]:
 def _syllable_word(rng: random.Random, lang: str) -> str:
     """A pronounceable made-up name (companies, cities and people nobody has seen), with
     doubled consonants and vowel pairs as often as real names have them."""
-    vowels = {"de": "aeiouäöü", "fr": "aeiouéè", "es": "aeiouáó", "it": "aeiouà"}.get(lang, "aeiou")
-    cons = "bcdfghjklmnprstvwz"
+    vowels = {
+        "de": "aeiouäöü",
+        "fr": "aeiouéè",
+        "es": "aeiouáó",
+        "it": "aeiouà",
+        "pl": "aeiouyąęó",
+        "cs": "aeiouyáéíůě",
+        "sv": "aeiouåäö",
+        "da": "aeiouæøå",
+        "no": "aeiouæøå",
+        "pt": "aeiouãõáâ",
+    }.get(lang, "aeiou")
+    cons = "bcdfghjklmnprstvwz" + {"pl": "łśżźćń", "cs": "čřšžňťď", "pt": "ç"}.get(lang, "")
     parts = []
     for i in range(rng.randint(1, 3)):
         c = rng.choice(cons)
@@ -339,7 +456,7 @@ def identifier(rng: random.Random) -> str:
     if kind == 6:
         lang = rng.choice(list(_WORDS))
         host = _name(rng, lang).lower()
-        tld = rng.choice(["de", "com", "fr", "es", "nl", "it", "co.uk", "example", "eu", "ch"])
+        tld = rng.choice(_TLDS)
         if rng.random() < 0.2:
             return f"{rng.choice(['www.', 'https://', ''])}{host}.{tld}"
         user = rng.choice(

@@ -19,6 +19,7 @@ import json
 import math
 import random
 import time
+import unicodedata
 from collections.abc import Iterator, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -135,6 +136,43 @@ def build_model(spec: ModelSpec, seed: int = 0) -> tuple[Any, Any]:
         tokenizer=tokenizer,
     )
     return model, processor
+
+
+# Letters with no decomposition to a base letter ('ł' is not 'l' + a combining mark).
+_BASE_LETTER = {"ł": "l", "Ł": "L", "ø": "o", "Ø": "O", "đ": "d", "Đ": "D", "ª": "a", "º": "o"}
+
+
+def base_letter(char: str) -> str:
+    """The letter ``char`` is drawn from: 'ą' -> 'a', 'Ř' -> 'R', 'ł' -> 'l'; else itself."""
+    return _BASE_LETTER.get(char) or unicodedata.normalize("NFD", char)[0]
+
+
+def load_grown(model: Any, tokenizer: Any, init: Path) -> list[str]:
+    """Load the trained model saved at ``init`` into ``model``, whose character set may be
+    larger (new characters appended, so the old ones keep their ids). Each new character's
+    embedding starts as its base letter's ('ł' as 'l'), so the model first reads it as that
+    letter and training only has to teach the difference. The new characters, in order."""
+    from transformers import AutoTokenizer, VisionEncoderDecoderModel
+
+    trained = VisionEncoderDecoderModel.from_pretrained(init).state_dict()
+    old_vocab: dict[str, int] = AutoTokenizer.from_pretrained(init).get_vocab()
+    new_vocab: dict[str, int] = tokenizer.get_vocab()
+    if any(new_vocab.get(token) != index for token, index in old_vocab.items()):
+        raise ValueError(f"{init}: its characters' ids differ from this character set's")
+    added = sorted((i, t) for t, i in new_vocab.items() if t not in old_vocab)
+    state = model.state_dict()
+    for key, value in trained.items():
+        if value.shape == state[key].shape:
+            continue
+        if value.shape[1:] != state[key].shape[1:] or value.shape[0] != len(old_vocab):
+            raise ValueError(f"{init}: {key} is {tuple(value.shape)}, not a vocabulary table")
+        grown = state[key].clone()
+        grown[: len(old_vocab)] = value
+        for index, token in added:
+            grown[index] = value[old_vocab.get(base_letter(token), UNK)]
+        trained[key] = grown
+    model.load_state_dict(trained)
+    return [token for _, token in added]
 
 
 class CropLines:
@@ -289,10 +327,10 @@ def train(args: argparse.Namespace) -> Path:
         torch.set_num_threads(args.threads)
     model, processor = build_model(spec, args.seed)
     init_record = None  # how the model fine-tuned here was trained, kept in its record
-    if args.init is not None:  # fine-tune a trained model of the same spec
-        from transformers import VisionEncoderDecoderModel
-
-        model.load_state_dict(VisionEncoderDecoderModel.from_pretrained(args.init).state_dict())
+    if args.init is not None:  # fine-tune a trained model (same sizes; characters may be added)
+        grown = load_grown(model, processor.tokenizer, args.init)
+        if grown:
+            print(f"vocabulary grown by {len(grown)}: {''.join(grown)}", flush=True)
         if (args.init / "training.json").exists():
             init_record = json.loads((args.init / "training.json").read_text())
     model.to(device).train()
