@@ -178,7 +178,7 @@ def test_a_trained_model_grows_new_characters_from_their_base_letters(tmp_path: 
 
     import torch
 
-    from tests.trocr_tiny import TINY
+    from .trocr_tiny import TINY
 
     trained, processor = build_model(TINY)
     trained.save_pretrained(tmp_path)
