@@ -11,6 +11,9 @@ Line sets (the same lines for every recogniser):
 - ``scan crops``: fixture PDFs rasterised by poppler at 150-300 dpi, given the scan
   generator's blur, uneven light, noise and JPEG (fixtures/scan.py), and cropped at the text
   layer's line segments, whose text is the truth.
+- ``synthetic, new letters``: held-out lines of the generator that each have at least one
+  of the letters added for Polish, Czech, Danish, Norwegian and Portuguese
+  (``synth.MORE_LETTERS``); every other one degraded.
 - ``scan crops marked``: the same crops with a coloured stamp outline, stamp letters or pen
   stroke across each; ``marked, faded``: those with the marks faded
   (``preprocess.fade_colour``, what the pipeline does before any recogniser reads a line).
@@ -23,6 +26,7 @@ pipeline uses. Recognisers that cannot load here are reported and skipped; ``tro
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import random
 import statistics
@@ -36,7 +40,7 @@ from rapidfuzz.distance import Levenshtein
 
 from invoice_extract.errors import ModelUnavailable
 from invoice_extract.ocr import load_recognizer
-from invoice_extract.ocr.synth import invoice_line, render_line
+from invoice_extract.ocr.synth import MORE_LETTERS, invoice_line, render_line
 from invoice_extract.preprocess import (
     despeckle,
     fade_colour,
@@ -156,9 +160,18 @@ def main(argv: list[str] | None = None) -> int:
     fixture_texts = rng.sample(invoice_texts(args.fixtures), args.lines)
     synthetic = [invoice_line(random.Random(f"bench-{args.seed}-{i}")) for i in range(args.lines)]
 
-    def drawn(texts: list[str], tag: str, degrade: bool) -> list[np.ndarray]:
+    more = set(MORE_LETTERS)
+    drawing = (invoice_line(random.Random(f"bench-{args.seed}-w{i}")) for i in range(10**6))
+    new_letters = list(itertools.islice((t for t in drawing if set(t) & more), args.lines))
+
+    def drawn(texts: list[str], tag: str, degrade: bool | None) -> list[np.ndarray]:
+        """The lines drawn (``degrade`` None: every other one degraded)."""
         return [
-            render_line(t, random.Random(f"bench-{args.seed}-{tag}{i}"), degrade)
+            render_line(
+                t,
+                random.Random(f"bench-{args.seed}-{tag}{i}"),
+                bool(i % 2) if degrade is None else degrade,
+            )
             for i, t in enumerate(texts)
         ]
 
@@ -167,6 +180,7 @@ def main(argv: list[str] | None = None) -> int:
         "synthetic degraded": (drawn(synthetic, "d", True), synthetic),
         "fixture text clean": (drawn(fixture_texts, "fc", False), fixture_texts),
         "fixture text degraded": (drawn(fixture_texts, "fd", True), fixture_texts),
+        "synthetic, new letters": (drawn(new_letters, "w", None), new_letters),
         "scan crops": scan_crops(args.fixtures, args.lines, args.seed),
     }
     # The scan crops with stamps and pen strokes across them, as they are and with the
