@@ -14,7 +14,7 @@ from invoice_extract.evaluate import score_all
 from invoice_extract.fields.labels import match_column, match_label
 from invoice_extract.fields.lines import build_layout
 from invoice_extract.fields.normalise import parse_amount
-from invoice_extract.fields.parties import postcode_country
+from invoice_extract.fields.parties import postcode_country, spell_legal_form
 
 from .conftest import DIGITAL, make_pdf, make_placed_pdf
 
@@ -388,3 +388,38 @@ def test_a_country_read_from_the_postcode_shows_the_address_as_evidence() -> Non
     assert vendor.country_code is not None and vendor.country_code.value == "CA"
     assert vendor.address is not None and "M5H 2N2" in vendor.address.value
     assert any("M5H" in e.text for e in vendor.country_code.evidence)
+
+
+@pytest.mark.parametrize(
+    ("name", "spelled"),
+    [
+        ("Rossi S.r.I.", "Rossi S.r.l."),
+        ("Bianchi SRI", "Bianchi SRL"),
+        ("Cobalt Services IIC", "Cobalt Services LLC"),
+        ("Acme Itd", "Acme Ltd"),
+        ("Acme PIc", "Acme Plc"),
+        ("Iris Iberica S.r.I.", "Iris Iberica S.r.l."),  # only the legal form changes
+        ("Rossi S.r.l.", "Rossi S.r.l."),
+        ("Greenfield Supplies Private Limited", "Greenfield Supplies Private Limited"),
+        ("Illumina Design", "Illumina Design"),  # no legal form
+    ],
+)
+def test_a_legal_form_read_with_i_for_l_is_spelled_right(name: str, spelled: str) -> None:
+    assert spell_legal_form(name) == spelled
+
+
+def test_only_ocr_text_has_its_legal_form_respelled(tmp_path: Path) -> None:
+    from invoice_extract.config import PipelineConfig
+    from invoice_extract.fields import map_fields
+    from invoice_extract.ingest import load_document
+
+    path = tmp_path / "srl.pdf"
+    lines = ["Rossi S.r.I.", "Via Roma 1, 00100 Roma", "", "Invoice No: A-17"]
+    lines += ["Invoice Date: 03/04/2025", "Subtotal: 100.00", "VAT 20%: 20.00", "Total: 120.00"]
+    path.write_bytes(make_pdf(lines))
+    doc = load_document(path, PipelineConfig().limits)
+    printed = map_fields(doc, PipelineConfig()).vendor.name
+    assert printed is not None and printed.value == "Rossi S.r.I."  # as printed
+    doc.pages[0].text_source = "ocr"
+    read = map_fields(doc, PipelineConfig()).vendor.name
+    assert read is not None and read.value == "Rossi S.r.l."

@@ -36,6 +36,7 @@ from invoice_extract.fields.parties import (
     address_lines,
     country_of,
     customer_block,
+    spell_legal_form,
     vendor_block,
 )
 from invoice_extract.fields.table import Table, cell_value, find_table
@@ -348,11 +349,14 @@ def _party(
             party.vat_id = _text_field(ctx, vat[0], vat[1], 0.9)
             party.country_code = _text_field(ctx, _vat_country(vat[0]), vat[1], 0.7)
         return party
+    # OCR's I for l in a legal form is spelled right ('S.r.I.'); printed text stays as it is.
+    ocr = any(ctx.layout.pages[s.page].ocr for s in [*block.segments, block.name] if s)
+    spell = spell_legal_form if ocr else str
     if block.inline_name:
         words = block.segments[0].words if block.address else []
-        party.name = _text_field(ctx, block.inline_name, words, confidence)
+        party.name = _text_field(ctx, spell(block.inline_name), words, confidence)
     elif block.name is not None:
-        party.name = _text_field(ctx, block.name.text, block.name.words, confidence)
+        party.name = _text_field(ctx, spell(block.name.text), block.name.words, confidence)
     texts: list[str] = []
     if block.address:
         texts = list(block.address)

@@ -67,6 +67,7 @@ class PageGeometry:
     number: int
     width: float
     height: float
+    ocr: bool = False  # its words were read by OCR (they may hold misread letters)
 
 
 @dataclass
@@ -129,7 +130,7 @@ def build_layout(pages: list[Page]) -> TextLayout:
     geometries: dict[int, PageGeometry] = {}
     heights: list[float] = []
     for page in pages:
-        geo = PageGeometry(page.number, page.width, page.height)
+        geo = PageGeometry(page.number, page.width, page.height, page.text_source == "ocr")
         geometries[page.number] = geo
         # Words set on one baseline in one font share their vertical extent exactly: keep
         # them together (to half a point) so a line is never split word by word on a tie.

@@ -37,6 +37,7 @@ class Block:
 
 
 _LEGAL_FORM_TAILS = tuple(f" {fold_confusions(form)}" for form in LEGAL_FORMS)
+_SPELLED_LEGAL_FORM_TAILS = tuple(f" {form}" for form in LEGAL_FORMS)
 
 
 def has_legal_form(text: str) -> bool:
@@ -44,6 +45,31 @@ def has_legal_form(text: str) -> bool:
     as OCR misreads it, 'S.r.I.')."""
     compact = fold_confusions(normalise(re.sub(r"[.,]", "", text))) if text else ""
     return f" {compact}".endswith(_LEGAL_FORM_TAILS) and len(compact.split()) >= 2
+
+
+def spell_legal_form(name: str) -> str:
+    """A company name whose legal form OCR read with I for l, spelled right ('Rossi S.r.I.'
+    -> 'Rossi S.r.l.', 'Cobalt IIC' -> 'Cobalt LLC'); any other name as it is."""
+    compact = normalise(re.sub(r"[.,]", "", name)) if name else ""
+    if not has_legal_form(name) or f" {compact}".endswith(_SPELLED_LEGAL_FORM_TAILS):
+        return name
+    folded = f" {fold_confusions(compact)}"
+    forms = [f for f in LEGAL_FORMS if folded.endswith(f" {fold_confusions(f)}")]
+    letters = list(max(forms, key=len).replace(" ", "")) if forms else []
+    chars = list(name)
+    at = len(chars)
+    while letters and at > 0:  # the form's letters, matched from the end of the name
+        at -= 1
+        if not chars[at].isalnum():
+            continue
+        if letters.pop() == "l" and name[at] in "Ii":
+            # Capital where it starts the word or the word's other letters are capitals.
+            start, end = name.rfind(" ", 0, at) + 1, name.find(" ", at)
+            others = [c for c in name[start : end if end >= 0 else None] if c.isalpha()]
+            others = [c for c in others if c not in "Ii"]
+            upper = at == start or (bool(others) and all(c.isupper() for c in others))
+            chars[at] = "L" if upper else "l"
+    return "".join(chars)
 
 
 @dataclass(frozen=True)
@@ -236,5 +262,6 @@ __all__ = [
     "customer_block",
     "has_legal_form",
     "postcode_country",
+    "spell_legal_form",
     "vendor_block",
 ]
