@@ -21,6 +21,23 @@ def digital_pdfs() -> list[Path]:
     return pdfs
 
 
+def _unicode_font() -> str:
+    """DejaVu Sans (fonts-dejavu-core), registered once: every European letter, where
+    Helvetica has only Western European ones."""
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.ttfonts import TTFont
+
+    if "DejaVuSans" not in pdfmetrics.getRegisteredFontNames():
+        path = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"
+        pdfmetrics.registerFont(TTFont("DejaVuSans", path))
+    return "DejaVuSans"
+
+
+def _font_for(texts: list[str]) -> str:
+    latin1 = all(ch.encode("latin-1", "ignore") for text in texts for ch in text)
+    return "Helvetica" if latin1 else _unicode_font()
+
+
 def make_pdf(
     lines: list[str],
     pages: int = 1,
@@ -28,12 +45,14 @@ def make_pdf(
     invisible: bool = False,
 ) -> bytes:
     """A small real PDF with the given text lines on each page; ``invisible`` draws them in
-    text render mode 3, as OCR programs lay their text over a scan."""
+    text render mode 3, as OCR programs lay their text over a scan. Text with letters
+    beyond Latin-1 ('ł', 'č') is set in DejaVu Sans, the rest in Helvetica."""
     buf = io.BytesIO()
     c = Canvas(buf, pagesize=A4, encrypt=encrypt)
+    font = _font_for(lines)
     for _ in range(pages):
         text = c.beginText(60, 780)
-        text.setFont("Helvetica", 11)
+        text.setFont(font, 11)
         text.setLeading(16)
         if invisible:
             text.setTextRenderMode(3)
@@ -55,8 +74,9 @@ def make_placed_pdf(pages: list[list[Placed]], size: float = 9) -> bytes:
     buf = io.BytesIO()
     c = Canvas(buf, pagesize=A4)
     height = A4[1]
+    font = _font_for([text for page in pages for _, _, text in page])
     for page in pages:
-        c.setFont("Helvetica", size)
+        c.setFont(font, size)
         for x, y, text in page:
             if x < 0:
                 c.drawRightString(-x, height - y, text)

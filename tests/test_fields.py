@@ -308,6 +308,8 @@ def test_header_cells_set_close_together_are_split() -> None:
         (["Rechnung Nr. R 2024-1", "Gesamt 1.234,56 EUR"], "EUR"),  # 'R' is no rand here
         (["Faktura 17", "Totalt 1 234,56 kr"], "SEK"),
         (["Invoice 17", "Total CA$1,234.56"], "CAD"),
+        # 'PLN' inside a Czech word ('plnění', supply) is no currency code.
+        (["Faktura 17", "Datum zdanitelného plnění: 19.03.2023", "Celkem 1 234,56 Kč"], "CZK"),
     ],
 )
 def test_currency_marks(tmp_path: Path, lines: list[str], currency: str) -> None:
@@ -423,3 +425,63 @@ def test_only_ocr_text_has_its_legal_form_respelled(tmp_path: Path) -> None:
     doc.pages[0].text_source = "ocr"
     read = map_fields(doc, PipelineConfig()).vendor.name
     assert read is not None and read.value == "Rossi S.r.l."
+
+
+# (number, date and due labels; description, quantity, price and amount headers; subtotal,
+# tax and amount-due labels; currency mark), as invoices in these languages print them.
+NATIVE_INVOICES = {
+    "pl": (
+        ["Faktura VAT nr", "Data wystawienia", "Termin płatności"],
+        ["Nazwa towaru lub usługi", "Ilość", "Cena jedn.", "Wartość"],
+        ["Razem netto", "VAT 23%", "Do zapłaty"],
+        "zł",
+    ),
+    "cs": (
+        ["Faktura č.", "Datum vystavení", "Datum splatnosti"],
+        ["Popis", "Množství", "Cena za jednotku", "Celkem"],
+        ["Základ daně", "DPH 23%", "Celkem k úhradě"],
+        "Kč",
+    ),
+    "sv": (
+        ["Fakturanummer", "Fakturadatum", "Förfallodatum"],
+        ["Beskrivning", "Antal", "À-pris", "Belopp"],
+        ["Summa exkl. moms", "Moms 23%", "Att betala"],
+        "kr",
+    ),
+    "pt": (
+        ["Fatura n.º", "Data da fatura", "Data de vencimento"],
+        ["Descrição", "Quantidade", "Preço unitário", "Valor"],
+        ["Total ilíquido", "IVA 23%", "Total a pagar"],
+        "€",
+    ),
+}
+
+
+@pytest.mark.parametrize("lang", sorted(NATIVE_INVOICES))
+def test_invoices_in_polish_czech_swedish_and_portuguese(tmp_path: Path, lang: str) -> None:
+    meta, columns, totals, mark = NATIVE_INVOICES[lang]
+    page = [(60.0, 60.0, "Nordwind Sp. z o.o."), (60.0, 74.0, "ul. Długa 5, 00-950 Warszawa")]
+    values = ["2024/117", "16.05.2024", "30.05.2024"]
+    for i, (label, value) in enumerate(zip(meta, values, strict=True)):
+        page += [(330.0, 60.0 + 14 * i, label), (460.0, 60.0 + 14 * i, value)]
+    page += [(60.0, 200.0, columns[0]), (-330.0, 200.0, columns[1])]
+    page += [(-430.0, 200.0, columns[2]), (-530.0, 200.0, columns[3])]
+    page += [(60.0, 216.0, "Usługi / služby / tjänster"), (-330.0, 216.0, "2")]
+    page += [(-430.0, 216.0, "500,00"), (-530.0, 216.0, "1 000,00")]
+    amounts = ["1 000,00", "230,00", "1 230,00"]
+    for i, (label, value) in enumerate(zip(totals, amounts, strict=True)):
+        page += [(330.0, 260.0 + 14 * i, label), (-530.0, 260.0 + 14 * i, f"{value} {mark}")]
+    path = tmp_path / f"{lang}.pdf"
+    path.write_bytes(make_placed_pdf([page]))
+    inv = extract(path)
+    assert inv.invoice_number is not None and inv.invoice_number.value == "2024/117"
+    assert inv.invoice_date is not None and inv.invoice_date.value == dt.date(2024, 5, 16)
+    assert inv.due_date is not None and inv.due_date.value == dt.date(2024, 5, 30)
+    assert inv.subtotal is not None and inv.subtotal.value == Decimal("1000.00")
+    assert [t.amount.value for t in inv.tax_lines] == [Decimal("230.00")]
+    assert inv.amount_due is not None and inv.amount_due.value == Decimal("1230.00")
+    [item] = inv.line_items
+    assert item.quantity is not None and item.quantity.value == 2
+    assert item.amount is not None and item.amount.value == Decimal("1000.00")
+    expected = {"pl": "PLN", "cs": "CZK", "sv": "SEK", "pt": "EUR"}[lang]
+    assert inv.currency is not None and inv.currency.value == expected

@@ -96,6 +96,14 @@ def test_parse_amount_rejects_non_amounts(text: str) -> None:
         ("15 marzo 2024", "DMY", dt.date(2024, 3, 15)),
         ("9 augustus 2024", "DMY", dt.date(2024, 8, 9)),
         ("15-Mar-2024", "DMY", dt.date(2024, 3, 15)),
+        ("16 maja 2024 r.", "DMY", dt.date(2024, 5, 16)),  # Polish, 'r.' for the year
+        ("16.05.2024 r.", "DMY", dt.date(2024, 5, 16)),
+        ("8. června 2023", "DMY", dt.date(2023, 6, 8)),
+        ("3 listopadu 2024", "DMY", dt.date(2024, 11, 3)),  # Czech November, not Polish
+        ("19. august 2024", "DMY", dt.date(2024, 8, 19)),
+        ("5. desember 2023", "DMY", dt.date(2023, 12, 5)),
+        ("7 augusti 2025", "DMY", dt.date(2025, 8, 7)),
+        ("12 de março de 2024", "DMY", dt.date(2024, 3, 12)),
         ("31.02.2024", "DMY", None),
         ("INV-2024-03", "DMY", None),
         ("1234.56", "DMY", None),

@@ -116,15 +116,20 @@ def _countries(
     return [c for c, _ in found.most_common()]
 
 
+_LETTER = r"[^\W\d_]"
+
+
 def _shows_mark(mark: str, text: str) -> bool:
     """Whether text shows a currency mark: codes and words whole; short words that are
     also ordinary words or abbreviations ('R', 'kr', 'Rs', 'Ft') only beside a number;
     symbols anywhere ('$' not inside 'CA$')."""
     if mark.isalpha() or mark.rstrip(".").isalpha():
         m = re.escape(mark)
+        # Whole words: no letter of any script beside it ('PLN' is not in 'PLNĚNÍ').
         if len(mark.rstrip(".")) <= 2:
-            return re.search(rf"(?:\d\s?{m}(?![A-Za-z])|(?<![A-Za-z]){m}\s?-?\d)", text) is not None
-        return re.search(rf"(?<![A-Za-z]){m}(?![A-Za-z])", text) is not None
+            beside_number = rf"(?:\d\s?{m}(?!{_LETTER})|(?<!{_LETTER}){m}\s?-?\d)"
+            return re.search(beside_number, text) is not None
+        return re.search(rf"(?<!{_LETTER}){m}(?!{_LETTER})", text) is not None
     if mark == "$":
         return "$" in text and re.search(r"[A-Z]\$", text) is None
     return mark in text

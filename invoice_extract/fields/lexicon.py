@@ -76,6 +76,44 @@ LABELS: dict[str, list[str]] = {
         "nota di credito n",
         "numero documento",
         "fattura numero",
+        # pl
+        "numer faktury",
+        "nr faktury",
+        "faktura nr",
+        "faktura vat nr",
+        "faktura numer",
+        # cs
+        "cislo faktury",
+        "faktura cislo",
+        "faktura c",
+        "cislo dokladu",
+        "danovy doklad c",
+        # sv/da/no
+        "fakturanummer",
+        "fakturanr",
+        "faktura nr",
+        # pt
+        "fatura n o",
+        "n o da fatura",
+        "numero da fatura",
+        "fatura no",
+        "fatura numero",
+        "n o fatura",
+        # pl/cs/sv/da/no/pt, credit notes
+        "korekta nr",
+        "numer korekty",
+        "dobropis c",
+        "cislo dobropisu",
+        "kreditfaktura nr",
+        "kreditnr",
+        "kreditnota nr",
+        "kreditnotanr",
+        "kreditnotanummer",
+        "nota de credito n o",
+        "n o documento",
+        # pl, also
+        "nr dokumentu",
+        "numer dokumentu",
     ],
     "invoice_date": [
         "invoice date",
@@ -105,6 +143,25 @@ LABELS: dict[str, list[str]] = {
         "data",
         "data documento",
         "data emissione",
+        # pl
+        "data wystawienia",
+        "data faktury",
+        # cs
+        "datum vystaveni",
+        "datum vystaveni dokladu",
+        # sv
+        "fakturadatum",
+        # da/no
+        "fakturadato",
+        # pt
+        "data da fatura",
+        "data de emissao",
+        "data fatura",
+        # pl/cs/da/no/pt, also
+        "data wyst",
+        "vystaveno",
+        "dato",
+        "data de emissao",
     ],
     "due_date": [
         "due date",
@@ -135,6 +192,35 @@ LABELS: dict[str, list[str]] = {
         "data scadenza",
         "data di scadenza",
         "scadenza pagamento",
+        # pl
+        "termin platnosci",
+        "termin zaplaty",
+        "data platnosci",
+        # cs
+        "datum splatnosti",
+        "splatnost",
+        # sv
+        "forfallodatum",
+        "forfallodag",
+        # da
+        "forfaldsdato",
+        "sidste rettidige betalingsdato",
+        # no
+        "forfallsdato",
+        "forfallsdag",
+        # pt
+        "data de vencimento",
+        "data vencimento",
+        # pl/cs/sv/da/no/pt, also
+        "platne do",
+        "splatno",
+        "forfaller",
+        "sista betalningsdag",
+        "betales senest",
+        "forfall",
+        "betalingsfrist",
+        "pagamento ate",
+        "data limite de pagamento",
     ],
     "purchase_order": [
         "purchase order",
@@ -177,6 +263,37 @@ LABELS: dict[str, list[str]] = {
         "vs ordine",
         "numero ordine",
         "ordine",
+        # pl
+        "numer zamowienia",
+        "nr zamowienia",
+        "zamowienie nr",
+        # cs
+        "cislo objednavky",
+        "objednavka c",
+        "vase objednavka",
+        # sv
+        "er ordernummer",
+        "ert ordernr",
+        "bestallningsnummer",
+        # da/no
+        "ordrenummer",
+        "ordrenr",
+        "deres ordre",
+        "rekvisitionsnr",
+        # pt
+        "n o encomenda",
+        "nota de encomenda",
+        "numero de encomenda",
+        "requisicao",
+        # pl/cs/sv/da/no/pt, also
+        "zamowienie",
+        "objednavka",
+        "bestallning",
+        "bestilling",
+        "bestillingsnr",
+        "v requisicao",
+        "v encomenda",
+        "encomenda",
     ],
     "payment_terms": [
         "payment terms",
@@ -197,6 +314,26 @@ LABELS: dict[str, list[str]] = {
         "condizioni di pagamento",
         "modalita di pagamento",
         "termini di pagamento",
+        # pl
+        "sposob platnosci",
+        "forma platnosci",
+        "warunki platnosci",
+        # cs
+        "zpusob uhrady",
+        "forma uhrady",
+        "platebni podminky",
+        # sv
+        "betalningsvillkor",
+        # da/no
+        "betalingsbetingelser",
+        # pt
+        "condicoes de pagamento",
+        "modo de pagamento",
+        # sv/no, also
+        "villkor",
+        "betalingsvilkar",
+        # pl
+        "sposob zaplaty",
     ],
     "customer_number": [
         "customer no",
@@ -222,6 +359,25 @@ LABELS: dict[str, list[str]] = {
         "klantnr",
         "codice cliente",
         "cod cliente",
+        # pl
+        "numer klienta",
+        "nr klienta",
+        # cs
+        "cislo zakaznika",
+        "zakaznicke cislo",
+        # sv
+        "kundnummer",
+        "kundnr",
+        # da/no
+        "kundenummer",
+        "kundenr",
+        # pt
+        "n o de cliente",
+        "numero de cliente",
+        "n o cliente",
+        # pl/da/no, also
+        "kod klienta",
+        "kunde nr",
     ],
     "delivery_date": [
         "delivery date",
@@ -243,8 +399,37 @@ LABELS: dict[str, list[str]] = {
         "data consegna",
         "data ddt",
         "data di consegna",
+        # pl
+        "data sprzedazy",
+        "data dostawy",
+        "data wykonania uslugi",
+        # cs
+        "datum zdanitelneho plneni",
+        "duzp",
+        "datum dodani",
+        # sv
+        "leveransdatum",
+        # da/no
+        "leveringsdato",
+        # pt
+        "data de entrega",
+        "data de fornecimento",
+        # sv/da/no, also
+        "leveransdag",
+        "leveret",
+        "levert",
     ],
-    "page": ["page", "seite", "pagina", "pag"],
+    "page": [
+        "page",
+        "seite",
+        "pagina",
+        "pag",
+        # pl/cs/sv/da/no
+        "strona",
+        "strana",
+        "sida",
+        "side",
+    ],
 }
 
 # Totals block. "tax" labels carry the rate in their text ("VAT 20%", "MwSt. 19 %").
@@ -289,6 +474,32 @@ TOTAL_LABELS: dict[str, list[str]] = {
         "totale imponibile",
         "subtotale",
         "totale netto",
+        # pl
+        "wartosc netto",
+        "razem netto",
+        "suma netto",
+        # cs
+        "zaklad dane",
+        "celkem bez dph",
+        "mezisoucet",
+        # sv
+        "delsumma",
+        "summa exkl moms",
+        "belopp exkl moms",
+        # da
+        "i alt ekskl moms",
+        "belob ekskl moms",
+        "subtotal ekskl moms",
+        # no
+        "sum eks mva",
+        "sum ekskl mva",
+        "delsum",
+        "belop eks mva",
+        # pt
+        "total iliquido",
+        "valor liquido",
+        "base tributavel",
+        "incidencia",
     ],
     "tax": [
         "vat",
@@ -322,6 +533,23 @@ TOTAL_LABELS: dict[str, list[str]] = {
         "totaal btw",
         "imposta",
         "totale iva",
+        # pl
+        "kwota vat",
+        "podatek vat",
+        # cs
+        "dph",
+        "vyse dph",
+        "dph celkem",
+        # sv/da
+        "moms",
+        "mervardesskatt",
+        # no
+        "mva",
+        "merverdiavgift",
+        # pt
+        "total iva",
+        "valor do iva",
+        "iva",
     ],
     "total": [
         "total",
@@ -364,6 +592,31 @@ TOTAL_LABELS: dict[str, list[str]] = {
         "totale documento",
         "totale",
         "totale complessivo",
+        # pl
+        "razem",
+        "wartosc brutto",
+        "razem brutto",
+        "ogolem",
+        # cs
+        "celkem",
+        "celkem s dph",
+        "celkova castka",
+        # sv
+        "summa",
+        "totalt",
+        "summa inkl moms",
+        # da
+        "i alt",
+        "i alt inkl moms",
+        "total inkl moms",
+        # no
+        "sum inkl mva",
+        "totalbelop",
+        "totalt inkl mva",
+        # pt
+        "total da fatura",
+        "valor total",
+        "total geral",
     ],
     "amount_due": [
         "amount due",
@@ -395,6 +648,35 @@ TOTAL_LABELS: dict[str, list[str]] = {
         "netto a pagare",
         "totale da pagare",
         "da pagare",
+        # pl
+        "do zaplaty",
+        "pozostalo do zaplaty",
+        "kwota do zaplaty",
+        # cs
+        "k uhrade",
+        "celkem k uhrade",
+        "castka k uhrade",
+        "zbyva uhradit",
+        # sv
+        "att betala",
+        "summa att betala",
+        "totalt att betala",
+        # da
+        "at betale",
+        "belob at betale",
+        "til betaling",
+        "total at betale",
+        # no
+        "a betale",
+        "belop a betale",
+        "til betaling",
+        "sum a betale",
+        # pt
+        "total a pagar",
+        "valor a pagar",
+        "montante a pagar",
+        # da, also
+        "belob til betaling",
     ],
     "discount": [
         "discount",
@@ -413,6 +695,12 @@ TOTAL_LABELS: dict[str, list[str]] = {
         "korting",
         "sconto",
         "abbuono",
+        # pl/cs/sv/da/no/pt
+        "rabat",
+        "upust",
+        "sleva",
+        "rabatt",
+        "desconto",
     ],
     "shipping": [
         "shipping",
@@ -438,6 +726,23 @@ TOTAL_LABELS: dict[str, list[str]] = {
         "spese di spedizione",
         "spese di trasporto",
         "trasporto",
+        # pl
+        "koszt dostawy",
+        "koszty wysylki",
+        # cs
+        "doprava",
+        "postovne",
+        "doprava a baleni",
+        # sv/no
+        "frakt",
+        "fraktavgift",
+        # da
+        "fragt",
+        "forsendelse",
+        # pt
+        "portes",
+        "portes de envio",
+        "custos de envio",
     ],
 }
 
@@ -503,6 +808,33 @@ COLUMN_LABELS: dict[str, list[str]] = {
         "descrizione",
         "articolo",
         "prodotto",
+        # pl
+        "nazwa",
+        "nazwa towaru",
+        "nazwa towaru lub uslugi",
+        "opis",
+        "towar usluga",
+        # cs
+        "popis",
+        "nazev",
+        "polozka",
+        "oznaceni dodavky",
+        # sv
+        "beskrivning",
+        "benamning",
+        "specifikation",
+        # da/no
+        "beskrivelse",
+        "tekst",
+        "varebeskrivelse",
+        "vare",
+        # pt
+        "descricao",
+        "designacao",
+        "artigo",
+        "produto servico",
+        # cs, also
+        "nazev polozky",
     ],
     "quantity": [
         "qty",
@@ -523,6 +855,23 @@ COLUMN_LABELS: dict[str, list[str]] = {
         "hours",
         "hrs",
         "stk",
+        # pl
+        "ilosc",
+        # cs
+        "mnozstvi",
+        "pocet",
+        # sv/da
+        "antal",
+        "maengde",
+        # no
+        "antall",
+        # pt
+        "quantidade",
+        "qtd",
+        "qtde",
+        # pl/da/no, also
+        "il",
+        "ant",
     ],
     "unit": [
         "unit",
@@ -536,6 +885,18 @@ COLUMN_LABELS: dict[str, list[str]] = {
         "ud",
         "eenheid",
         "unita",
+        # pl/cs/sv/da/no/pt
+        "jm",
+        "j m",
+        "jednostka",
+        "mj",
+        "jednotka",
+        "enhet",
+        "enhed",
+        "unidade",
+        # pl/cs/pt, also
+        "jedn",
+        "un",
     ],
     "unit_price": [
         "unit price",
@@ -566,6 +927,37 @@ COLUMN_LABELS: dict[str, list[str]] = {
         "prezzo unitario",
         "prezzo",
         "prezzo unit",
+        # pl
+        "cena jedn",
+        "cena jednostkowa",
+        "cena jedn netto",
+        "cena netto",
+        # cs
+        "cena za jednotku",
+        "cena za mj",
+        "jednotkova cena",
+        "cena mj",
+        # sv
+        "a pris",
+        "styckpris",
+        # da
+        "enhedspris",
+        "stykpris",
+        # no
+        "enhetspris",
+        "a pris",
+        # pt
+        "preco unitario",
+        "preco unit",
+        "p unitario",
+        # pl/cs/sv/da/no/pt, also
+        "jedn cena",
+        "cena jednotkova",
+        "stk pris",
+        "pris",
+        "preco",
+        # pl/cs, also
+        "cena",
     ],
     "amount": [
         "amount",
@@ -590,6 +982,29 @@ COLUMN_LABELS: dict[str, list[str]] = {
         "totaal",
         "importo",
         "totale",
+        # pl
+        "wartosc",
+        "wartosc netto",
+        "wartosc brutto",
+        "kwota",
+        # cs
+        "castka",
+        "cena celkem",
+        "celkem bez dph",
+        # sv
+        "belopp",
+        # da
+        "belob",
+        # no
+        "belop",
+        # pt
+        "valor",
+        "montante",
+        "importancia",
+        # cs/da/no, also
+        "celkem",
+        "i alt",
+        "sum",
     ],
     "tax_rate": [
         "vat %",
@@ -614,6 +1029,24 @@ COLUMN_LABELS: dict[str, list[str]] = {
         "aliquota iva",
         "aliquota",
         "iva %",
+        # pl
+        "stawka vat",
+        "vat %",
+        "stawka",
+        # cs
+        "sazba dph",
+        "dph %",
+        "sazba",
+        # sv/da
+        "moms %",
+        "momssats",
+        # no
+        "mva %",
+        "mva sats",
+        # pt
+        "iva %",
+        "taxa iva",
+        "taxa",
     ],
     "product_code": [
         "sku",
@@ -634,8 +1067,50 @@ COLUMN_LABELS: dict[str, list[str]] = {
         "codice",
         "hsn",
         "hsn sac",
+        # pl
+        "kod",
+        "indeks",
+        "kod produktu",
+        # cs
+        "kod",
+        "katalogove cislo",
+        "kat c",
+        # sv
+        "artikelnummer",
+        "art nr",
+        "artnr",
+        # da/no
+        "varenummer",
+        "varenr",
+        "vare nr",
+        # pt
+        "codigo",
+        "referencia",
+        "ref",
+        # pl/cs, also
+        "symbol",
+        "kod towaru",
+        "kat cislo",
     ],
-    "position": ["#", "pos", "line", "no", "nr", "n", "ligne", "lin", "riga", "regel"],
+    "position": [
+        "#",
+        "pos",
+        "line",
+        "no",
+        "nr",
+        "n",
+        "ligne",
+        "lin",
+        "riga",
+        "regel",
+        # pl
+        "lp",
+        "l p",
+        # sv/da/no/pt, also
+        "rad",
+        "linje",
+        "linha",
+    ],
 }
 
 PARTY_LABELS: dict[str, list[str]] = {
@@ -673,6 +1148,33 @@ PARTY_LABELS: dict[str, list[str]] = {
         "spett le",
         "cliente",
         "committente",
+        # pl
+        "nabywca",
+        "odbiorca",
+        "platnik",
+        "klient",
+        # cs
+        "odberatel",
+        "prijemce",
+        "zakaznik",
+        # sv
+        "kund",
+        "fakturaadress",
+        "faktureringsadress",
+        # da/no
+        "kunde",
+        "faktureres til",
+        "fakturaadresse",
+        # pt
+        "cliente",
+        "faturar a",
+        "adquirente",
+        # pl/sv/pt, also
+        "odbiorca faktury",
+        "faktureras till",
+        "exmo s sr s",
+        "exmo sr",
+        "exmos srs",
     ],
     "ship_to": [
         "ship to",
@@ -690,6 +1192,19 @@ PARTY_LABELS: dict[str, list[str]] = {
         "destinazione merce",
         "luogo di consegna",
         "indirizzo di consegna",
+        # pl
+        "adres dostawy",
+        "miejsce dostawy",
+        # cs
+        "dodaci adresa",
+        "misto dodani",
+        # sv
+        "leveransadress",
+        # da/no
+        "leveringsadresse",
+        # pt
+        "local de entrega",
+        "morada de entrega",
     ],
     "vendor": [
         "from",
@@ -712,6 +1227,28 @@ PARTY_LABELS: dict[str, list[str]] = {
         "fornitore",
         "cedente",
         "venditore",
+        # pl
+        "sprzedawca",
+        "dostawca",
+        "wystawca",
+        # cs
+        "dodavatel",
+        "prodavajici",
+        # sv
+        "saljare",
+        "leverantor",
+        "avsandare",
+        # da
+        "leverandor",
+        "saelger",
+        "afsender",
+        # no
+        "selger",
+        "avsender",
+        # pt
+        "fornecedor",
+        "vendedor",
+        "emitente",
     ],
 }
 
@@ -745,11 +1282,57 @@ ID_LABELS: dict[str, list[str]] = {
         "p iva",
         "partita iva",
         "gstin",
+        # pl
+        "nip",
+        "nip ue",
+        "nr nip",
+        # cs
+        "dic",
+        "ic dph",
+        # sv
+        "momsreg nr",
+        "momsregistreringsnummer",
+        "vat nr",
+        # da
+        "cvr nr",
+        "cvr",
+        "se nr",
+        "moms nr",
+        # no
+        "mva nr",
+        "org nr mva",
+        # pt
+        "contribuinte",
+        "n o contribuinte",
+        "nipc",
     ],
     "bic": ["bic", "swift", "swift bic", "bic swift", "swift code", "code bic"],
     "iban": ["iban"],
-    "phone": ["tel", "phone", "telephone", "telefon", "telefono", "telefoon", "tel nr", "mob"],
-    "email": ["email", "e mail", "mail", "courriel", "correo", "pec"],
+    "phone": [
+        "tel",
+        "phone",
+        "telephone",
+        "telefon",
+        "telefono",
+        "telefoon",
+        "tel nr",
+        "mob",
+        # sv/da/no/pt
+        "tfn",
+        "tlf",
+        "telefone",
+        "telemovel",
+    ],
+    "email": [
+        "email",
+        "e mail",
+        "mail",
+        "courriel",
+        "correo",
+        "pec",
+        # sv/no
+        "e post",
+    ],
     "registration_number": [
         "company no",
         "registration no",
@@ -771,6 +1354,22 @@ ID_LABELS: dict[str, list[str]] = {
         "rea",
         "reg imprese",
         "cin",
+        # pl
+        "regon",
+        "krs",
+        # cs
+        "ico",
+        "ic",
+        # sv
+        "org nr",
+        "organisationsnummer",
+        "orgnr",
+        # no
+        "organisasjonsnummer",
+        "foretaksregisteret",
+        # pt
+        "matricula",
+        "conservatoria",
     ],
 }
 
@@ -791,6 +1390,18 @@ DOCUMENT_TITLES: dict[str, list[str]] = {
         "creditnota",
         "creditfactuur",
         "nota di credito",
+        # pl
+        "faktura korygujaca",
+        "korekta",
+        "nota korygujaca",
+        # cs
+        "dobropis",
+        "opravny danovy doklad",
+        # sv/da/no
+        "kreditfaktura",
+        "kreditnota",
+        # pt
+        "nota de credito",
     ],
     "invoice": [
         "invoice",
@@ -801,6 +1412,13 @@ DOCUMENT_TITLES: dict[str, list[str]] = {
         "factura",
         "factuur",
         "fattura",
+        # pl/cs/sv/da/no/pt
+        "faktura",
+        "faktura vat",
+        "danovy doklad",
+        "fatura",
+        "fatura recibo",
+        "faktura danovy doklad",
     ],
 }
 
@@ -835,6 +1453,12 @@ LANGUAGE_HINTS: dict[str, list[str]] = {
     "es": ["factura", "fecha", "importe", "iva", "cantidad", "descripcion", "vencimiento"],
     "nl": ["factuur", "datum", "bedrag", "btw", "aantal", "omschrijving", "totaal"],
     "it": ["fattura", "data", "importo", "iva", "quantita", "descrizione", "totale", "scadenza"],
+    "pl": ["faktura", "razem", "netto", "brutto", "nabywca", "sprzedawca", "ilosc", "zaplaty"],
+    "cs": ["faktura", "celkem", "dph", "odberatel", "dodavatel", "splatnosti", "mnozstvi"],
+    "sv": ["faktura", "moms", "summa", "antal", "belopp", "forfallodatum", "betala"],
+    "da": ["faktura", "moms", "antal", "belob", "forfaldsdato", "betale", "alt"],
+    "no": ["faktura", "mva", "totalt", "antall", "belop", "forfallsdato", "betale"],
+    "pt": ["fatura", "iva", "quantidade", "descricao", "vencimento", "contribuinte", "valor"],
 }
 
 MONTHS: dict[str, list[list[str]]] = {
@@ -922,6 +1546,90 @@ MONTHS: dict[str, list[list[str]]] = {
         ["ottobre", "ott"],
         ["novembre", "nov"],
         ["dicembre", "dic"],
+    ],
+    "pl": [
+        ["stycznia", "styczen", "sty"],
+        ["lutego", "luty", "lut"],
+        ["marca", "marzec"],
+        ["kwietnia", "kwiecien", "kwi"],
+        ["maja", "maj"],
+        ["czerwca", "czerwiec", "cze"],
+        ["lipca", "lipiec", "lip"],
+        ["sierpnia", "sierpien", "sie"],
+        ["wrzesnia", "wrzesien", "wrz"],
+        ["pazdziernika", "pazdziernik", "paz"],
+        ["listopada", "listopad", "lis"],
+        ["grudnia", "grudzien", "gru"],
+    ],
+    "cs": [
+        ["ledna", "leden"],
+        ["unora", "unor"],
+        ["brezna", "brezen"],
+        ["dubna", "duben"],
+        ["kvetna", "kveten"],
+        ["cervna", "cerven"],
+        ["cervence", "cervenec"],
+        ["srpna", "srpen"],
+        ["zari"],
+        ["rijna", "rijen"],
+        ["listopadu"],
+        ["prosince", "prosinec"],
+    ],
+    "sv": [
+        ["januari"],
+        ["februari"],
+        ["mars"],
+        ["april"],
+        ["maj"],
+        ["juni"],
+        ["juli"],
+        ["augusti"],
+        ["september"],
+        ["oktober", "okt"],
+        ["november"],
+        ["december"],
+    ],
+    "da": [
+        ["januar"],
+        ["februar"],
+        ["marts"],
+        ["april"],
+        ["maj"],
+        ["juni"],
+        ["juli"],
+        ["august"],
+        ["september"],
+        ["oktober"],
+        ["november"],
+        ["december"],
+    ],
+    "no": [
+        ["januar"],
+        ["februar"],
+        ["mars"],
+        ["april"],
+        ["mai"],
+        ["juni"],
+        ["juli"],
+        ["august"],
+        ["september"],
+        ["oktober"],
+        ["november"],
+        ["desember", "des"],
+    ],
+    "pt": [
+        ["janeiro"],
+        ["fevereiro", "fev"],
+        ["marco"],
+        ["abril", "abr"],
+        ["maio"],
+        ["junho"],
+        ["julho"],
+        ["agosto", "ago"],
+        ["setembro", "set"],
+        ["outubro", "out"],
+        ["novembro"],
+        ["dezembro", "dez"],
     ],
 }
 
@@ -1109,6 +1817,7 @@ LEGAL_FORMS: list[str] = [
     "oy",
     "oyj",
     "as",
+    "a s",  # 'A/S'
     "asa",
     "aps",
     "sp z oo",

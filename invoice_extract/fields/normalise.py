@@ -181,6 +181,8 @@ for _lang, _months in MONTHS.items():
         for _name in _names:
             _MONTH_INDEX.setdefault(_name, _i + 1)
 
+# Polish 'r.' (rok, year) after the year: '15.01.2025 r.'.
+_YEAR_MARK = re.compile(r"(\d{4}) ?r$")
 _NUMERIC_DATE = re.compile(r"^(\d{1,4})([./\-])(\d{1,2})\2(\d{2,4})$")
 _WORDS_DATE = re.compile(r"^(\d{1,2}) (?:de |of )?([a-z]+) (?:de )?(\d{4}|\d{2})$")
 _WORDS_DATE_US = re.compile(r"^([a-z]+) (\d{1,2}) (\d{4})$")
@@ -249,10 +251,11 @@ def _date(y: int, m: int, d: int) -> dt.date | None:
 
 
 def parse_date(text: str, order: DateOrder = "DMY") -> dt.date | None:
-    """Numeric (15.03.2024, 03/15/2024, 2024-03-15, 15-03-24) and written forms in the six
-    languages (15 March 2024, March 15, 2024, 15. März 2024, 15 de marzo de 2024,
-    15-Mar-2024). ``order`` settles numeric dates whose day and month are both <= 12."""
-    t = text.strip().rstrip(".,;")
+    """Numeric (15.03.2024, 03/15/2024, 2024-03-15, 15-03-24) and written forms in the
+    lexicon's languages (15 March 2024, March 15, 2024, 15. März 2024, 15 de marzo de 2024,
+    15 stycznia 2025 r., 15-Mar-2024). ``order`` settles numeric dates whose day and month
+    are both <= 12."""
+    t = _YEAR_MARK.sub(r"\1", text.strip().rstrip(".,;"))
     m = _NUMERIC_DATE.match(t)
     if m:
         a, _, b, c = m.groups()
@@ -261,8 +264,6 @@ def parse_date(text: str, order: DateOrder = "DMY") -> dt.date | None:
         if len(c) == 3:
             return None
         first, second, year = int(a), int(b), int(c)
-        if len(c) == 2 and m.group(2) == ".":
-            pass
         if order == "MDY" and first <= 12:
             return _date(year, first, second)
         if first > 12 or order == "DMY":
