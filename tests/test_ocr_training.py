@@ -279,6 +279,14 @@ def test_shipped_trocr_loads_offline_from_the_package_and_reads_invoice_lines(
     [(text, _)] = recognizer.recognise([render_line(long_line, random.Random(5))])
     assert Levenshtein.distance(text, long_line) <= 4, text
 
+    # Every character of the set is in its tokenizer, and the letters added for Polish,
+    # Czech, Nordic and Portuguese invoices are read.
+    tokenizer = recognizer.processor.tokenizer  # type: ignore[attr-defined]
+    assert 3 not in tokenizer(CHARSET).input_ids  # no <unk>
+    lines = ["Do zapłaty: 1 250,00 zł", "Částka k úhradě: 4 200 Kč", "Beløb at betale", "Preço"]
+    read = recognizer.recognise([render_line(t, random.Random(i)) for i, t in enumerate(lines)])
+    assert sum(Levenshtein.distance(r, t) for (r, _), t in zip(read, lines, strict=True)) <= 2
+
 
 def test_shipped_trocr_reads_across_a_wide_gap_without_inventing_a_separator(
     monkeypatch: pytest.MonkeyPatch,
