@@ -91,7 +91,6 @@ LABELS: dict[str, list[str]] = {
         # sv/da/no
         "fakturanummer",
         "fakturanr",
-        "faktura nr",
         # pt
         "fatura n o",
         "n o da fatura",
@@ -132,7 +131,6 @@ LABELS: dict[str, list[str]] = {
         "date de facture",
         "date de facturation",
         "date d emission",
-        "date",
         "fecha de factura",
         "fecha",
         "fecha de emision",
@@ -161,7 +159,6 @@ LABELS: dict[str, list[str]] = {
         "data wyst",
         "vystaveno",
         "dato",
-        "data de emissao",
     ],
     "due_date": [
         "due date",
@@ -373,7 +370,6 @@ LABELS: dict[str, list[str]] = {
         "kundenr",
         # pt
         "n o de cliente",
-        "numero de cliente",
         "n o cliente",
         # pl/da/no, also
         "kod klienta",
@@ -461,7 +457,6 @@ TOTAL_LABELS: dict[str, list[str]] = {
         "total hors taxes",
         "montant net ht",
         "base imponible",
-        "subtotal",
         "total sin iva",
         "importe neto",
         "suma",
@@ -547,9 +542,7 @@ TOTAL_LABELS: dict[str, list[str]] = {
         "mva",
         "merverdiavgift",
         # pt
-        "total iva",
         "valor do iva",
-        "iva",
     ],
     "total": [
         "total",
@@ -581,7 +574,6 @@ TOTAL_LABELS: dict[str, list[str]] = {
         "total general",
         "total factura",
         "importe total",
-        "total",
         "total con iva",
         "totaal",
         "totaal incl btw",
@@ -669,10 +661,8 @@ TOTAL_LABELS: dict[str, list[str]] = {
         # no
         "a betale",
         "belop a betale",
-        "til betaling",
         "sum a betale",
         # pt
-        "total a pagar",
         "valor a pagar",
         "montante a pagar",
         # da, also
@@ -699,7 +689,6 @@ TOTAL_LABELS: dict[str, list[str]] = {
         "rabat",
         "upust",
         "sleva",
-        "rabatt",
         "desconto",
     ],
     "shipping": [
@@ -740,7 +729,6 @@ TOTAL_LABELS: dict[str, list[str]] = {
         "fragt",
         "forsendelse",
         # pt
-        "portes",
         "portes de envio",
         "custos de envio",
     ],
@@ -793,7 +781,6 @@ COLUMN_LABELS: dict[str, list[str]] = {
         "leistung",
         "artikelbezeichnung",
         "designation",
-        "description",
         "libelle",
         "prestation",
         "produit",
@@ -803,8 +790,6 @@ COLUMN_LABELS: dict[str, list[str]] = {
         "detalle",
         "omschrijving",
         "beschrijving",
-        "artikel",
-        "product",
         "descrizione",
         "articolo",
         "prodotto",
@@ -945,7 +930,6 @@ COLUMN_LABELS: dict[str, list[str]] = {
         "stykpris",
         # no
         "enhetspris",
-        "a pris",
         # pt
         "preco unitario",
         "preco unit",
@@ -977,7 +961,6 @@ COLUMN_LABELS: dict[str, list[str]] = {
         "montant ht",
         "total ht",
         "importe",
-        "total",
         "bedrag",
         "totaal",
         "importo",
@@ -1028,10 +1011,8 @@ COLUMN_LABELS: dict[str, list[str]] = {
         "btw",
         "aliquota iva",
         "aliquota",
-        "iva %",
         # pl
         "stawka vat",
-        "vat %",
         "stawka",
         # cs
         "sazba dph",
@@ -1044,7 +1025,6 @@ COLUMN_LABELS: dict[str, list[str]] = {
         "mva %",
         "mva sats",
         # pt
-        "iva %",
         "taxa iva",
         "taxa",
     ],
@@ -1072,21 +1052,16 @@ COLUMN_LABELS: dict[str, list[str]] = {
         "indeks",
         "kod produktu",
         # cs
-        "kod",
         "katalogove cislo",
         "kat c",
         # sv
-        "artikelnummer",
-        "art nr",
         "artnr",
         # da/no
         "varenummer",
         "varenr",
         "vare nr",
         # pt
-        "codigo",
         "referencia",
-        "ref",
         # pl/cs, also
         "symbol",
         "kod towaru",
@@ -1131,7 +1106,6 @@ PARTY_LABELS: dict[str, list[str]] = {
         "auftraggeber",
         "empfanger",
         "facturer a",
-        "client",
         "adresse de facturation",
         "destinataire",
         "facture a",
@@ -1144,9 +1118,7 @@ PARTY_LABELS: dict[str, list[str]] = {
         "gefactureerd aan",
         "factuur aan",
         "intestatario",
-        "destinatario",
         "spett le",
-        "cliente",
         "committente",
         # pl
         "nabywca",
@@ -1162,11 +1134,9 @@ PARTY_LABELS: dict[str, list[str]] = {
         "fakturaadress",
         "faktureringsadress",
         # da/no
-        "kunde",
         "faktureres til",
         "fakturaadresse",
         # pt
-        "cliente",
         "faturar a",
         "adquirente",
         # pl/sv/pt, also
@@ -1247,7 +1217,6 @@ PARTY_LABELS: dict[str, list[str]] = {
         "avsender",
         # pt
         "fornecedor",
-        "vendedor",
         "emitente",
     ],
 }
@@ -1400,8 +1369,6 @@ DOCUMENT_TITLES: dict[str, list[str]] = {
         # sv/da/no
         "kreditfaktura",
         "kreditnota",
-        # pt
-        "nota de credito",
     ],
     "invoice": [
         "invoice",
