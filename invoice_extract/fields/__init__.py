@@ -27,6 +27,7 @@ from invoice_extract.fields.normalise import (
     parse_amount,
     parse_date,
     parse_rate,
+    vat_country,
 )
 from invoice_extract.fields.parties import (
     EMAIL,
@@ -347,7 +348,7 @@ def _party(
     if block is None:
         if vat:
             party.vat_id = _text_field(ctx, vat[0], vat[1], 0.9)
-            party.country_code = _text_field(ctx, _vat_country(vat[0]), vat[1], 0.7)
+            party.country_code = _text_field(ctx, vat_country(vat[0]), vat[1], 0.7)
         return party
     # OCR's I for l in a legal form is spelled right ('S.r.I.'); printed text stays as it is.
     ocr = any(ctx.layout.pages[s.page].ocr for s in [*block.segments, block.name] if s)
@@ -380,11 +381,6 @@ def _party(
             value=country[0], confidence=0.8, evidence=source.evidence if source else []
         )
     return party
-
-
-def _vat_country(vat_id: str) -> str:
-    found = country_of([], vat_id, None)
-    return found[0] if found else ""
 
 
 # 'SWIFT-BIC: COBADEMM', and OCR's 'IBAN GB97...026BIC: RABOGBMM' with no space before it.

@@ -27,6 +27,7 @@ from invoice_extract.fields.normalise import (
     find_iban,
     find_vat_ids,
     parse_amount,
+    vat_country,
 )
 
 _US_STATE_ZIP = re.compile(r"\b[A-Z]{2} \d{5}(?:-\d{4})?\b")
@@ -103,7 +104,7 @@ def _countries(
     strongest first."""
     found: Counter[str] = Counter()
     for vat, _ in vats:
-        found["GR" if vat[:2] == "EL" else vat[:2]] += 2
+        found[vat_country(vat)] += 2
     for iban, _ in ibans:
         found[iban[:2]] += 2
     names = {n: code for code, ns in COUNTRY_NAMES.items() for n in ns}

@@ -313,6 +313,11 @@ def find_iban(text: str) -> str | None:
     return None
 
 
+def vat_country(vat_id: str) -> str:
+    """The ISO country of a VAT id: its prefix, but 'EL' (Greece's VAT prefix) is 'GR'."""
+    return "GR" if vat_id[:2] == "EL" else vat_id[:2]
+
+
 def find_vat_ids(text: str) -> list[str]:
     """Valid EU/GB VAT ids in the text (checksums verified), compact form.
 

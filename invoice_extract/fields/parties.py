@@ -12,9 +12,20 @@ import re
 from dataclasses import dataclass, field
 
 from invoice_extract.fields.context import Context
-from invoice_extract.fields.lexicon import COUNTRY_NAMES, LEGAL_FORMS, POSTCODE_FORMATS
+from invoice_extract.fields.lexicon import (
+    COUNTRY_NAMES,
+    ID_LABELS,
+    LEGAL_FORMS,
+    POSTCODE_FORMATS,
+)
 from invoice_extract.fields.lines import Line, Segment
-from invoice_extract.fields.normalise import find_iban, find_vat_ids, fold_confusions, normalise
+from invoice_extract.fields.normalise import (
+    find_iban,
+    find_vat_ids,
+    fold_confusions,
+    normalise,
+    vat_country,
+)
 
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 PHONE = re.compile(r"\+?\(?\d[\d ()/.-]{6,}\d")
@@ -40,17 +51,22 @@ _LEGAL_FORM_TAILS = tuple(f" {fold_confusions(form)}" for form in LEGAL_FORMS)
 _SPELLED_LEGAL_FORM_TAILS = tuple(f" {form}" for form in LEGAL_FORMS)
 
 
+def _compact(name: str) -> str:
+    """A name as legal forms are compared: dots and commas removed, normalised."""
+    return normalise(re.sub(r"[.,]", "", name)) if name else ""
+
+
 def has_legal_form(text: str) -> bool:
     """The text ends in a company legal form ('Nordwind Logistik GmbH', 'Harbor V.O.F.'; also
     as OCR misreads it, 'S.r.I.')."""
-    compact = fold_confusions(normalise(re.sub(r"[.,]", "", text))) if text else ""
+    compact = fold_confusions(_compact(text))
     return f" {compact}".endswith(_LEGAL_FORM_TAILS) and len(compact.split()) >= 2
 
 
 def spell_legal_form(name: str) -> str:
     """A company name whose legal form OCR read with I for l, spelled right ('Rossi S.r.I.'
     -> 'Rossi S.r.l.', 'Cobalt IIC' -> 'Cobalt LLC'); any other name as it is."""
-    compact = normalise(re.sub(r"[.,]", "", name)) if name else ""
+    compact = _compact(name)
     if not has_legal_form(name) or f" {compact}".endswith(_SPELLED_LEGAL_FORM_TAILS):
         return name
     folded = f" {fold_confusions(compact)}"
@@ -212,9 +228,10 @@ def address_lines(ctx: Context, block: Block) -> list[Segment]:
 
 
 _POSTCODES = [(code, re.compile(pattern)) for code, pattern in POSTCODE_FORMATS]
-# A phone number can take a postcode's shape ('Phone 555-1234'): such lines say nothing.
-_CONTACT_LABEL = re.compile(
-    r"\b(?:tel|t[ée]l[ée]phone|telefon|telefono|phone|fax|mobile?|mob|gsm)\b", re.IGNORECASE
+# A phone number can take a postcode's shape ('Phone 555-1234'): lines with a phone label
+# (the lexicon's, and fax and mobile ones) say nothing.
+_CONTACT_WORDS = frozenset(
+    [*(label for label in ID_LABELS["phone"] if " " not in label), "fax", "mobile", "mobil", "gsm"]
 )
 
 
@@ -222,7 +239,7 @@ def postcode_country(text: str) -> str | None:
     """The country whose postcode format, shared with no other, ``text`` holds
     ('Toronto, ON M5H 2N2' -> 'CA', '00-950 Warszawa' -> 'PL'); None where it holds none."""
     text = " ".join(text.split())
-    if _CONTACT_LABEL.search(text):
+    if _CONTACT_WORDS.intersection(normalise(text).split()):
         return None
     for code, pattern in _POSTCODES:
         if pattern.search(text):
@@ -245,7 +262,7 @@ def country_of(
         if tail in names and len(tail) > 3:
             return names[tail], "address"
     if vat_id:
-        return ("GR" if vat_id[:2] == "EL" else vat_id[:2]), "vat_id"
+        return vat_country(vat_id), "vat_id"
     for text in reversed(block_texts):
         if code := postcode_country(text):
             return code, "address"
