@@ -15,6 +15,7 @@ from invoice_extract.fields.labels import match_column, match_label
 from invoice_extract.fields.lines import build_layout
 from invoice_extract.fields.normalise import parse_amount
 from invoice_extract.fields.parties import postcode_country, spell_legal_form
+from invoice_extract.fields.places import city_country
 
 from .conftest import DIGITAL, make_pdf, make_placed_pdf
 
@@ -390,6 +391,48 @@ def test_a_country_read_from_the_postcode_shows_the_address_as_evidence() -> Non
     assert vendor.country_code is not None and vendor.country_code.value == "CA"
     assert vendor.address is not None and "M5H 2N2" in vendor.address.value
     assert any("M5H" in e.text for e in vendor.country_code.evidence)
+
+
+@pytest.mark.parametrize(
+    ("lines", "country"),
+    [
+        (["Am Markt 131", "10115 Berlin"], "DE"),
+        (["23 avenue Victor Hugo, 75008 Paris"], "FR"),
+        (["72, MG Road, Bengaluru - 560001"], "IN"),
+        (["Rue du Rhône 153, 8001 Zürich"], "CH"),
+        (["Meir 170, 2000 Antwerpen"], "BE"),  # a name in another language: Antwerp
+        (["Drottninggatan 98, 211 22 Malmö"], "SE"),
+        (["D-80331 München"], "DE"),
+        (["75008 Paris Cedex 08"], "FR"),
+        (["Hauptstraße 5", "Wien"], "AT"),  # a city on the last line, no postcode
+        # A postcode that does not fit the city's country: none.
+        (["10115 London"], None),
+        # Names that cities of like size share: none ('Cambridge' GB, CA, US).
+        (["Cambridge"], None),
+        (["5003 Bergen"], None),  # Norway, and Mons in Belgium
+        # Streets and house numbers are not cities.
+        (["Berliner Straße 12"], None),
+        (["Hauptstraße 155"], None),
+        (["1234 Main Street Springfield"], None),
+        ([], None),
+    ],
+)
+def test_a_city_beside_its_postcode_names_its_country(
+    lines: list[str], country: str | None
+) -> None:
+    assert city_country(lines) == country
+
+
+def test_other_evidence_in_the_document_settles_a_shared_city_name() -> None:
+    assert city_country(["Bryggen 105, 5003 Bergen"], near=["NO"]) == "NO"
+    assert city_country(["Bryggen 105, 5003 Bergen"], near=["NO", "BE"]) is None
+
+
+def test_a_country_read_from_the_city_shows_the_address_as_evidence() -> None:
+    # inv-015's customer is 'Am Markt 131, 10115 Berlin': no country, VAT id or IBAN.
+    customer = extract(DIGITAL / "inv-015.pdf").customer
+    assert customer.country_code is not None and customer.country_code.value == "DE"
+    assert any("Berlin" in e.text for e in customer.country_code.evidence)
 
 
 @pytest.mark.parametrize(

@@ -373,7 +373,7 @@ def _party(
             )
     if vat:
         party.vat_id = _text_field(ctx, vat[0], vat[1], 0.95)
-    country = country_of(texts, vat[0] if vat else None, iban)
+    country = country_of(texts, vat[0] if vat else None, iban, ctx.countries)
     if country:
         # Evidence: the address or VAT id that says so (an IBAN's is not kept here).
         source = {"address": party.address, "vat_id": party.vat_id}.get(country[1])

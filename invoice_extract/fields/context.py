@@ -43,6 +43,7 @@ class Context:
     currency: tuple[str, list[Word], float] | None
     vat_ids: list[tuple[str, Segment]] = field(default_factory=list)
     ibans: list[tuple[str, Segment]] = field(default_factory=list)
+    countries: list[str] = field(default_factory=list)  # evidence in the document, strongest first
 
     def hits_of(self, seg: Segment) -> list[LabelHit]:
         """The segment's best reading: the hits tied with the best (score, length).
@@ -214,4 +215,5 @@ def build_context(layout: TextLayout, config: PipelineConfig) -> Context:
         currency=currency,
         vat_ids=vats,
         ibans=ibans,
+        countries=countries,
     )

@@ -9,6 +9,7 @@ e-mails and phones go to the party whose block holds them.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from invoice_extract.fields.context import Context
@@ -26,6 +27,7 @@ from invoice_extract.fields.normalise import (
     normalise,
     vat_country,
 )
+from invoice_extract.fields.places import city_country
 
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 PHONE = re.compile(r"\+?\(?\d[\d ()/.-]{6,}\d")
@@ -248,11 +250,16 @@ def postcode_country(text: str) -> str | None:
 
 
 def country_of(
-    block_texts: list[str], vat_id: str | None, iban: str | None
+    block_texts: list[str],
+    vat_id: str | None,
+    iban: str | None,
+    document_countries: Sequence[str] = (),
 ) -> tuple[str, str] | None:
     """A party's country and what says so ('address', 'vat_id' or 'iban'): named in its
     address, else its VAT id's prefix, else a postcode format only one country uses, else
-    its IBAN's country."""
+    the city beside its postcode (a name shared by cities of like size in several countries
+    counts where only one of them is among ``document_countries``), else its IBAN's
+    country."""
     names = {n: code for code, ns in COUNTRY_NAMES.items() for n in ns}
     for text in reversed(block_texts):
         norm = normalise(text)
@@ -266,6 +273,8 @@ def country_of(
     for text in reversed(block_texts):
         if code := postcode_country(text):
             return code, "address"
+    if code := city_country(block_texts, document_countries):
+        return code, "address"
     if iban:
         return iban[:2], "iban"
     return None

