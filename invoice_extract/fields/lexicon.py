@@ -1081,6 +1081,9 @@ COLUMN_LABELS: dict[str, list[str]] = {
         # pl
         "lp",
         "l p",
+        # cs: 'Č.' (číslo), 'Pol.' (položka)
+        "c",
+        "pol",
         # sv/da/no/pt, also
         "rad",
         "linje",

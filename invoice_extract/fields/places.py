@@ -36,6 +36,8 @@ _NOT_ALNUM = re.compile(r"[^a-z0-9]+")
 def _key(name: str) -> str:
     """A name folded for lookup: 'Zürich' and 'Zurich', 'Den Haag' and 'den-haag' alike. (The
     field mapper's normalise does the same for any script, but is slower and cached.)"""
+    if name.isascii():
+        return " ".join(_NOT_ALNUM.sub(" ", name.lower()).split())
     ascii_name = unicodedata.normalize("NFKD", name.casefold().translate(_FOLD))
     return " ".join(_NOT_ALNUM.sub(" ", ascii_name.encode("ascii", "ignore").decode()).split())
 
