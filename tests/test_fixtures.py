@@ -31,3 +31,35 @@ def test_ground_truth_is_schema_shaped() -> None:
     for path in DIGITAL.glob("*.json"):
         inv = Invoice.model_validate_json(path.read_text())
         assert inv.invoice_number is not None and inv.total is not None
+
+
+def _overlapping_words(pdf: Path) -> list[tuple[int, str, str]]:
+    import itertools
+
+    import pdfplumber
+
+    found = []
+    with pdfplumber.open(pdf) as doc:
+        for page in doc.pages:
+            for a, b in itertools.combinations(page.extract_words(), 2):
+                dx = min(a["x1"], b["x1"]) - max(a["x0"], b["x0"])
+                dy = min(a["bottom"], b["bottom"]) - max(a["top"], b["top"])
+                if dx > 1 and dy > 1:
+                    found.append((page.page_number, a["text"], b["text"]))
+    return found
+
+
+def test_generated_layout_families_never_print_text_over_text(tmp_path: Path) -> None:
+    """The held-out presets (``--families new``) place each block where it fits, as real
+    documents do: no word is drawn over another."""
+    args = ["--families", "new", "--native", "--seed", "3", "--count", "9", "--out", str(tmp_path)]
+    subprocess.run(
+        [sys.executable, str(ROOT / "fixtures" / "generate.py"), *args],
+        check=True,
+        capture_output=True,
+        timeout=300,
+    )
+    pdfs = sorted(tmp_path.glob("*.pdf"))
+    assert len(pdfs) == 9
+    for pdf in pdfs:
+        assert _overlapping_words(pdf) == [], pdf.name
