@@ -27,6 +27,7 @@ from invoice_extract.fields.normalise import (
     parse_amount,
     parse_date,
     parse_rate,
+    split_parts,
     vat_country,
 )
 from invoice_extract.fields.parties import (
@@ -133,7 +134,10 @@ def _header_fields(ctx: Context, skip_lines: set[int]) -> tuple[dict[str, Candid
             continue
         page_weight = 1.0 if line.page == 1 else 0.8
         for seg in line.segments:
-            for hit in [*ctx.hits_of(seg), *match_label_suffix(seg)]:
+            # A label ending a segment that is a longer label itself ('Beløb til betaling',
+            # an amount's, ends in 'betaling') names no value before it.
+            suffix = [] if ctx.is_label(seg) else match_label_suffix(seg)
+            for hit in [*ctx.hits_of(seg), *suffix]:
                 if hit.kind == "title" and hit.rest and looks_like_id(hit.rest.lstrip("#: ")):
                     # 'INVOICE 2024-118', 'Facture n° F-77': a number right after the title.
                     value = hit.rest.lstrip("#: ")
@@ -181,13 +185,17 @@ def _header_fields(ctx: Context, skip_lines: set[int]) -> tuple[dict[str, Candid
             continue
         chosen[c.field] = c
         used |= ids
-    # Labels and every segment holding a chosen value belong to the metadata block.
-    used_segments = {id(c.label) for c in chosen.values()}
+    # Labels and every segment holding a chosen value belong to the metadata block, and so
+    # do the copies of a value a document repeats (a remittance slip, a page header): a
+    # repeated invoice number is never read as a line of the address above it.
+    agreeing = [c for c in cands if c.field in chosen and c.value == chosen[c.field].value]
+    used_segments = {id(c.label) for c in agreeing}
+    value_words = {id(w) for c in agreeing for w in c.words}
     used_segments |= {
         id(seg)
         for line in ctx.layout.lines
         for seg in line.segments
-        if any(id(w) in used for w in seg.words)
+        if any(id(w) in value_words for w in seg.words)
     }
     return chosen, used_segments
 
@@ -366,7 +374,8 @@ def _party(
         )
     else:
         lines = address_lines(ctx, block)
-        texts = [s.text for s in lines]
+        # An address set on one line with separators ('Damrak 55 · 1012 AB Amsterdam').
+        texts = [part for s in lines for part in split_parts(s.text)]
         if lines:
             party.address = _text_field(
                 ctx, ", ".join(texts), [w for s in lines for w in s.words], confidence * 0.95

@@ -26,7 +26,9 @@ from invoice_extract.fields.normalise import (
     decimal_mark_of,
     find_iban,
     find_vat_ids,
+    normalise,
     parse_amount,
+    split_parts,
     vat_country,
 )
 
@@ -111,8 +113,12 @@ def _countries(
     names = {n: code for code, ns in COUNTRY_NAMES.items() for n in ns}
     for line in lines:
         for seg in line.segments:
-            if seg.norm in names:
-                found[names[seg.norm]] += 1
+            # A country on a line of its own, or ending an address set on one line
+            # ('Bryggen 15 · 5003 Bergen · Norge', '10115 Berlin, Germany').
+            parts = split_parts(seg.text)
+            tail = normalise(parts[-1].rsplit(",", 1)[-1]) if parts else ""
+            if seg.norm in names or tail in names:
+                found[names.get(seg.norm) or names[tail]] += 1
             if _US_STATE_ZIP.search(seg.text):
                 found["US"] += 1
     return [c for c, _ in found.most_common()]
@@ -143,6 +149,9 @@ def _currency(layout: TextLayout, countries: list[str]) -> tuple[str, list[Word]
     scores: dict[str, float] = {}
     evidence: dict[str, list[Word]] = {}
     home = COUNTRY_CURRENCY.get(countries[0]) if countries else None
+    # A shared symbol goes to the currency of a country the document shows, the strongest
+    # first ('kr' from a Norwegian vendor billing a French customer is NOK).
+    homes = [c for c in (COUNTRY_CURRENCY.get(country) for country in countries) if c]
     for line in layout.lines:
         for seg in line.segments:
             for code, marks in CURRENCY_MARKS.items():
@@ -152,8 +161,8 @@ def _currency(layout: TextLayout, countries: list[str]) -> tuple[str, list[Word]
                     is_code = mark.isupper() and len(mark) == 3 and mark.isalpha()
                     sharers = sum(mark in m for m in CURRENCY_MARKS.values())
                     weight = (3.0 if is_code else 2.0 / sharers) - 0.01 * rank
-                    if sharers > 1 and home == code:
-                        weight += 1.0
+                    if sharers > 1 and code in homes:
+                        weight += 1.0 / (1 + homes.index(code))
                     scores[code] = scores.get(code, 0.0) + weight
                     evidence.setdefault(code, []).extend(
                         [w for w in seg.words if mark in w.text] or seg.words

@@ -321,8 +321,9 @@ LABELS: dict[str, list[str]] = {
         "platebni podminky",
         # sv
         "betalningsvillkor",
-        # da/no
+        # da/no ('Betaling: Netto 8 dage')
         "betalingsbetingelser",
+        "betaling",
         # pt
         "condicoes de pagamento",
         "modo de pagamento",

@@ -55,6 +55,14 @@ def normalise(text: str) -> str:
     return " ".join(_LETTER_DIGIT.sub(" ", "".join(out)).split())
 
 
+_SEPARATORS = re.compile(r"\s+[·|•]\s+")
+
+
+def split_parts(text: str) -> list[str]:
+    """A line's parts between separators: 'Damrak 55 · 1012 AB Amsterdam' -> two."""
+    return [p for p in _SEPARATORS.split(text) if p.strip()]
+
+
 # --- amounts -------------------------------------------------------------------------------
 _SPACES = "\u00a0\u202f\u2009\u2007 '’"
 _CURRENCY_TOKENS = sorted(

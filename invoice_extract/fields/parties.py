@@ -25,6 +25,7 @@ from invoice_extract.fields.normalise import (
     find_vat_ids,
     fold_confusions,
     normalise,
+    split_parts,
     vat_country,
 )
 from invoice_extract.fields.places import city_country
@@ -32,7 +33,8 @@ from invoice_extract.fields.places import city_country
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 PHONE = re.compile(r"\+?\(?\d[\d ()/.-]{6,}\d")
 EMAIL = _EMAIL
-_SEPARATORS = re.compile(r"\s+[·|•]\s+")
+
+
 BLOCK_GAP = 1.9  # line heights between lines of one address block
 ALIGN = 6.0  # points of tolerance for left or right alignment
 
@@ -199,7 +201,7 @@ def vendor_block(ctx: Context, customer: Block | None, taken: Taken) -> Block | 
                 best = (score, seg)
     if best is not None and (best[0] > 1.6 or has_legal_form(best[1].text)):
         seg = best[1]
-        parts = _SEPARATORS.split(seg.text)
+        parts = split_parts(seg.text)
         if len(parts) > 1:  # a sender line: 'Name · Street 1 · 12345 City'
             return Block(inline_name=parts[0], segments=[seg], address=parts[1:])
         return Block(name=seg, segments=_block_below(ctx, seg, taken))
