@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import io
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -10,8 +12,30 @@ from reportlab.lib.pagesizes import A4
 from reportlab.lib.pdfencrypt import StandardEncryption
 from reportlab.pdfgen.canvas import Canvas
 
+from invoice_extract import Invoice, Pipeline
+from invoice_extract.pipeline import Result
+
 ROOT = Path(__file__).resolve().parent.parent
 DIGITAL = ROOT / "fixtures" / "digital"
+
+
+def extract_generated(out: Path, *args: str) -> list[tuple[str, Result, Invoice]]:
+    """Generate invoices into ``out`` with fixtures/generate.py ``args`` and extract each:
+    (name, the extracted Invoice or the error, the ground truth Invoice)."""
+
+    script = ROOT / "fixtures" / "generate.py"
+    subprocess.run(
+        [sys.executable, str(script), *args, "--out", str(out)], check=True, capture_output=True
+    )
+    pipeline = Pipeline()
+    return [
+        (
+            pdf.name,
+            pipeline.try_extract(pdf),
+            Invoice.model_validate_json(pdf.with_suffix(".json").read_text()),
+        )
+        for pdf in sorted(out.glob("*.pdf"))
+    ]
 
 
 @pytest.fixture(scope="session")

@@ -17,7 +17,7 @@ from invoice_extract.fields.normalise import parse_amount
 from invoice_extract.fields.parties import postcode_country, spell_legal_form
 from invoice_extract.fields.places import city_country
 
-from .conftest import DIGITAL, make_pdf, make_placed_pdf
+from .conftest import DIGITAL, extract_generated, make_pdf, make_placed_pdf
 
 
 def _segment(text: str):  # type: ignore[no-untyped-def]
@@ -545,22 +545,11 @@ def test_invoices_in_polish_czech_swedish_and_portuguese(tmp_path: Path, lang: s
 def test_accuracy_floor_in_the_six_further_languages(tmp_path: Path) -> None:
     """Generated invoices in Polish, Czech, Swedish, Danish, Norwegian and Portuguese (a seed
     the bench does not use) are read about as well as the other languages'."""
-    import subprocess
-    import sys
-
-    from .conftest import ROOT
-
-    script = ROOT / "fixtures" / "generate.py"
-    args = ["--native", "--seed", "5", "--count", "12", "--out", str(tmp_path)]
-    subprocess.run([sys.executable, str(script), *args], check=True, capture_output=True)
-    pipeline = Pipeline()
-    pairs = []
-    for pdf in sorted(tmp_path.glob("*.pdf")):
-        truth = Invoice.model_validate_json(pdf.with_suffix(".json").read_text())
-        result = pipeline.try_extract(pdf)
-        pairs.append((pdf.name, result if isinstance(result, Invoice) else None, truth))
-    total = score_all(pairs)
-    assert len(pairs) == 12
+    done = extract_generated(tmp_path, "--native", "--seed", "5", "--count", "12")
+    total = score_all(
+        [(name, got if isinstance(got, Invoice) else None, truth) for name, got, truth in done]
+    )
+    assert len(done) == 12
     assert total.header.f1 >= 0.95 and total.line_items.f1 >= 0.9, total
 
 
@@ -589,25 +578,15 @@ def test_accuracy_on_layout_families_the_mapper_was_not_tuned_on(tmp_path: Path)
     """Three columns in the header, a logotype with its address on one line, a remittance
     slip repeating the number and the bank account (``--families new``, a seed the bench
     does not use): read as well as the standard presets."""
-    import subprocess
-    import sys
-
-    from .conftest import ROOT
-
-    script = ROOT / "fixtures" / "generate.py"
-    args = ["--families", "new", "--seed", "5", "--count", "6", "--out", str(tmp_path)]
-    subprocess.run([sys.executable, str(script), *args], check=True, capture_output=True)
-    pipeline = Pipeline()
+    done = extract_generated(tmp_path, "--families", "new", "--seed", "5", "--count", "6")
     pairs = []
-    for pdf in sorted(tmp_path.glob("*.pdf")):
-        truth = Invoice.model_validate_json(pdf.with_suffix(".json").read_text())
-        result = pipeline.try_extract(pdf)
-        assert isinstance(result, Invoice), result
+    for name, got, truth in done:
+        assert isinstance(got, Invoice) and isinstance(truth, Invoice), got
         # 'Damrak 55 · 1012 AB Amsterdam' is two address lines; a repeated invoice number
         # is no line of the address above it.
-        assert result.vendor.address is not None and truth.vendor.address is not None
-        assert result.vendor.address.value == truth.vendor.address.value, pdf.name
-        pairs.append((pdf.name, result, truth))
+        assert got.vendor.address is not None and truth.vendor.address is not None
+        assert got.vendor.address.value == truth.vendor.address.value, name
+        pairs.append((name, got, truth))
     total = score_all(pairs)
     assert len(pairs) == 6
     assert total.header.f1 >= 0.98 and total.line_items.f1 >= 0.98, total
