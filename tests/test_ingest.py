@@ -46,6 +46,23 @@ def test_text_layer_words_have_normalised_boxes() -> None:
     assert title.x0 > 0.5 and title.y1 < 0.15
 
 
+def test_an_accented_capital_does_not_lift_a_word_off_its_line(tmp_path: Path) -> None:
+    """'İstanbul' beside '34430' on one baseline: the dot above its capital does not make the
+    word taller than its neighbours (words are grouped into lines by their extent)."""
+    from invoice_extract.fields.lines import build_layout
+
+    from .conftest import make_placed_pdf
+
+    path = tmp_path / "tr.pdf"
+    path.write_bytes(make_placed_pdf([[(60, 100, "34430 İstanbul"), (300, 100, "Ärger Straße")]]))
+    page = load_document(path, Limits()).pages[0]
+    boxes = {w.text: w.bbox for w in page.words}
+    assert boxes["İstanbul"][1] == boxes["34430"][1] and boxes["İstanbul"][3] == boxes["34430"][3]
+    assert boxes["Ärger"][1] == boxes["Straße"][1]
+    [line] = build_layout([page]).lines
+    assert [s.text for s in line.segments] == ["34430 İstanbul", "Ärger Straße"]
+
+
 def test_rotated_page_boxes_follow_the_display(tmp_path: Path) -> None:
     pdf = pdfium.PdfDocument(make_pdf(["TOP LEFT MARKER"]))
     pdf[0].set_rotation(90)

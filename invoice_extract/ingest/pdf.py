@@ -12,6 +12,7 @@ import ctypes
 import itertools
 import re
 import unicodedata
+from collections import Counter
 
 import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
@@ -168,6 +169,10 @@ def _words(
     words: list[Word] = []
     chars: list[str] = []
     box = [0.0, 0.0, 0.0, 0.0]
+    # Each character's bottom and top: a word's height is its letters' most common one, so
+    # a capital with an accent above it ('İstanbul', 'Ärger') does not raise the word off
+    # its line.
+    spans: list[tuple[float, float]] = []
     invisible_words = 0
     first_index = -1
     rect = pdfium_c.FS_RECTF()
@@ -179,12 +184,13 @@ def _words(
             obj = pdfium_c.FPDFText_GetTextObject(textpage, first_index)
             if obj and pdfium_c.FPDFTextObj_GetTextRenderMode(obj) == _INVISIBLE:
                 invisible_words += 1
+            counts = Counter(spans)
+            bottom, top = min(counts, key=lambda span: (-counts[span], span[1] - span[0]))
             words.append(
-                Word(
-                    text=text, bbox=_normalise((box[0], box[1], box[2], box[3]), frame), page=number
-                )
+                Word(text=text, bbox=_normalise((box[0], bottom, box[2], top), frame), page=number)
             )
         chars.clear()
+        spans.clear()
 
     for i in range(n):
         code = pdfium_c.FPDFText_GetUnicode(textpage, i)
@@ -209,6 +215,7 @@ def _words(
         else:
             box = [min(box[0], left), min(box[1], b), max(box[2], r), max(box[3], t)]
         chars.append(ch)
+        spans.append((round(b, 2), round(t, 2)))
     flush()
     return words, invisible_words > len(words) / 2
 
