@@ -104,6 +104,13 @@ def test_parse_amount_rejects_non_amounts(text: str) -> None:
         ("5. desember 2023", "DMY", dt.date(2023, 12, 5)),
         ("7 augusti 2025", "DMY", dt.date(2025, 8, 7)),
         ("12 de março de 2024", "DMY", dt.date(2024, 3, 12)),
+        ("2024.03.15.", "DMY", dt.date(2024, 3, 15)),  # Hungarian: year first
+        ("2024. március 15.", "DMY", dt.date(2024, 3, 15)),
+        ("15. maaliskuuta 2024", "DMY", dt.date(2024, 3, 15)),  # Finnish
+        ("1.3.2024", "DMY", dt.date(2024, 3, 1)),
+        ("15 martie 2024", "DMY", dt.date(2024, 3, 15)),  # Romanian
+        ("12 Mayıs 2024", "DMY", dt.date(2024, 5, 12)),  # Turkish, dotless i
+        ("3 Şubat 2024", "DMY", dt.date(2024, 2, 3)),
         ("31.02.2024", "DMY", None),
         ("INV-2024-03", "DMY", None),
         ("1234.56", "DMY", None),

@@ -498,6 +498,9 @@ def _identifiers(ctx: Context, customer: Block | None) -> Identifiers:
                     continue
                 if getattr(found, hit.name) is not None:
                     continue
+                # The customer's own numbers ('Vergi No: DE98...' under its address).
+                if customer and customer.contains(seg):
+                    continue
                 for text, words in (
                     (hit.rest, list(hit.rest_words)),
                     (nxt.text if nxt else "", nxt.words if nxt else []),

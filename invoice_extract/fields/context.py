@@ -12,8 +12,8 @@ from invoice_extract.config import PipelineConfig
 from invoice_extract.document import Word
 from invoice_extract.fields.labels import LabelHit, match_label
 from invoice_extract.fields.lexicon import (
+    CODES_BESIDE_NUMBERS,
     COUNTRY_CURRENCY,
-    COUNTRY_NAMES,
     CURRENCY_MARKS,
     LANGUAGE_HINTS,
     MONTH_FIRST_COUNTRIES,
@@ -31,6 +31,7 @@ from invoice_extract.fields.normalise import (
     split_parts,
     vat_country,
 )
+from invoice_extract.fields.places import country_names
 
 _US_STATE_ZIP = re.compile(r"\b[A-Z]{2} \d{5}(?:-\d{4})?\b")
 
@@ -110,7 +111,7 @@ def _countries(
         found[vat_country(vat)] += 2
     for iban, _ in ibans:
         found[iban[:2]] += 2
-    names = {n: code for code, ns in COUNTRY_NAMES.items() for n in ns}
+    names = country_names()
     for line in lines:
         for seg in line.segments:
             # A country on a line of its own, or ending an address set on one line
@@ -129,12 +130,13 @@ _LETTER = r"[^\W\d_]"
 
 def _shows_mark(mark: str, text: str) -> bool:
     """Whether text shows a currency mark: codes and words whole; short words that are
-    also ordinary words or abbreviations ('R', 'kr', 'Rs', 'Ft') only beside a number;
+    also ordinary words or abbreviations ('R', 'kr', 'Rs', 'Ft') and the codes of currencies
+    the lexicon does not list ('ALL', 'PEN') only beside a number;
     symbols anywhere ('$' not inside 'CA$')."""
     if mark.isalpha() or mark.rstrip(".").isalpha():
         m = re.escape(mark)
         # Whole words: no letter of any script beside it ('PLN' is not in 'PLNĚNÍ').
-        if len(mark.rstrip(".")) <= 2:
+        if len(mark.rstrip(".")) <= 2 or mark in CODES_BESIDE_NUMBERS:
             beside_number = rf"(?:\d\s?{m}(?!{_LETTER})|(?<!{_LETTER}){m}\s?-?\d)"
             return re.search(beside_number, text) is not None
         return re.search(rf"(?<!{_LETTER}){m}(?!{_LETTER})", text) is not None

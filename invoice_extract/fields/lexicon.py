@@ -1,12 +1,17 @@
 """Language knowledge as data: labels, month names, currencies, legal forms, countries.
 
 Everything the field mapper knows about wording lives here, in one place, in English,
-German, French, Spanish, Dutch and Italian. Labels are matched after ``normalise`` (case,
-accents and punctuation folded) and fuzzily, so OCR slips still match. Add a language by
-adding words, not code.
+German, French, Spanish, Dutch, Italian, Polish, Czech, Swedish, Danish, Norwegian,
+Portuguese, Finnish, Hungarian, Romanian and Turkish. Labels are matched after
+``normalise`` (case, accents and punctuation folded) and fuzzily, so OCR slips still match.
+Add a language by adding words, not code. Facts about every country (currency codes, and
+in ``places`` country and city names) come from CLDR and GeoNames instead.
 """
 
 from __future__ import annotations
+
+from babel import Locale
+from babel.numbers import get_territory_currencies
 
 # Header fields and the labels that introduce them. Distractors (customer number, delivery
 # date, page) are listed so their values are not taken for the fields they resemble.
@@ -113,6 +118,28 @@ LABELS: dict[str, list[str]] = {
         # pl, also
         "nr dokumentu",
         "numer dokumentu",
+        # fi/hu/ro/tr
+        "laskun numero",
+        "laskun nro",
+        "laskunumero",
+        "hyvityslaskun numero",
+        "hyvityslasku nro",
+        "szamla sorszama",
+        "szamlaszam",
+        "sorszam",
+        "szamla szama",
+        "factura nr",
+        "numar factura",
+        "seria si nr",
+        "seria nr",
+        "nr factura",
+        "storno nr",
+        "factura storno nr",
+        "fatura numarasi",
+        "belge no",
+        "iade fatura no",
+        "helyesbito szamla sorszama",
+        "fatura nr",
     ],
     "invoice_date": [
         "invoice date",
@@ -159,6 +186,20 @@ LABELS: dict[str, list[str]] = {
         "data wyst",
         "vystaveno",
         "dato",
+        # fi/hu/ro/tr
+        "laskun paivamaara",
+        "paivamaara",
+        "laskupaiva",
+        "paivays",
+        "szamla kelte",
+        "kiallitas datuma",
+        "kelt",
+        "kiallitas kelte",
+        "data emiterii",
+        "data facturii",
+        "fatura tarihi",
+        "duzenleme tarihi",
+        "tarih",
     ],
     "due_date": [
         "due date",
@@ -218,6 +259,18 @@ LABELS: dict[str, list[str]] = {
         "betalingsfrist",
         "pagamento ate",
         "data limite de pagamento",
+        # fi/hu/ro/tr
+        "erapaiva",
+        "erääntymispaiva",
+        "eraantymispaiva",
+        "fizetesi hatarido",
+        "esedekesseg",
+        "esedekessegi datum",
+        "data scadentei",
+        "scadenta",
+        "vade tarihi",
+        "son odeme tarihi",
+        "vade",
     ],
     "purchase_order": [
         "purchase order",
@@ -291,6 +344,16 @@ LABELS: dict[str, list[str]] = {
         "v requisicao",
         "v encomenda",
         "encomenda",
+        # fi/hu/ro/tr
+        "tilausnumero",
+        "viitteenne",
+        "tilaus nro",
+        "megrendeles szama",
+        "rendelesszam",
+        "comanda nr",
+        "nr comanda",
+        "siparis no",
+        "siparis numarasi",
     ],
     "payment_terms": [
         "payment terms",
@@ -332,6 +395,16 @@ LABELS: dict[str, list[str]] = {
         "betalingsvilkar",
         # pl
         "sposob zaplaty",
+        # fi/hu/ro/tr
+        "maksuehto",
+        "maksuehdot",
+        "fizetesi mod",
+        "fizetesi feltetelek",
+        "conditii de plata",
+        "termen de plata",
+        "modalitate de plata",
+        "odeme sekli",
+        "odeme kosullari",
     ],
     "customer_number": [
         "customer no",
@@ -375,6 +448,15 @@ LABELS: dict[str, list[str]] = {
         # pl/da/no, also
         "kod klienta",
         "kunde nr",
+        # fi/hu/ro/tr
+        "asiakasnumero",
+        "asiakasnro",
+        "vevokod",
+        "ugyfelszam",
+        "cod client",
+        "nr client",
+        "musteri no",
+        "cari kod",
     ],
     "delivery_date": [
         "delivery date",
@@ -415,6 +497,15 @@ LABELS: dict[str, list[str]] = {
         "leveransdag",
         "leveret",
         "levert",
+        # fi/hu/ro/tr
+        "toimituspaiva",
+        "toimitettu",
+        "teljesites datuma",
+        "teljesites kelte",
+        "teljesites",
+        "data livrarii",
+        "sevk tarihi",
+        "teslim tarihi",
     ],
     "page": [
         "page",
@@ -426,6 +517,10 @@ LABELS: dict[str, list[str]] = {
         "strana",
         "sida",
         "side",
+        # fi/hu/ro/tr
+        "sivu",
+        "oldal",
+        "sayfa",
     ],
 }
 
@@ -496,6 +591,16 @@ TOTAL_LABELS: dict[str, list[str]] = {
         "valor liquido",
         "base tributavel",
         "incidencia",
+        # fi/hu/ro/tr
+        "veroton summa",
+        "yhteensa ilman alv ta",
+        "veroton yhteensa",
+        "veroton",
+        "netto osszesen",
+        "netto ertek osszesen",
+        "total fara tva",
+        "ara toplam",
+        "mal hizmet toplam tutari",
     ],
     "tax": [
         "vat",
@@ -544,6 +649,13 @@ TOTAL_LABELS: dict[str, list[str]] = {
         "merverdiavgift",
         # pt
         "valor do iva",
+        # fi/hu/ro/tr
+        "alv",
+        "arvonlisavero",
+        "afa",
+        "afa osszesen",
+        "kdv",
+        "hesaplanan kdv",
     ],
     "total": [
         "total",
@@ -610,6 +722,19 @@ TOTAL_LABELS: dict[str, list[str]] = {
         "total da fatura",
         "valor total",
         "total geral",
+        # fi/hu/ro/tr
+        "yhteensa",
+        "laskun loppusumma",
+        "yhteensa sis alv",
+        "loppusumma",
+        "brutto osszesen",
+        "fizetendo osszesen",
+        "vegosszeg",
+        "osszesen",
+        "total de plata",
+        "genel toplam",
+        "vergiler dahil toplam tutar",
+        "toplam",
     ],
     "amount_due": [
         "amount due",
@@ -668,6 +793,14 @@ TOTAL_LABELS: dict[str, list[str]] = {
         "montante a pagar",
         # da, also
         "belob til betaling",
+        # fi/hu/ro/tr
+        "maksettava",
+        "maksettava yhteensa",
+        "fizetendo",
+        "fizetendo osszeg",
+        "rest de plata",
+        "de plata",
+        "odenecek tutar",
     ],
     "discount": [
         "discount",
@@ -691,6 +824,12 @@ TOTAL_LABELS: dict[str, list[str]] = {
         "upust",
         "sleva",
         "desconto",
+        # fi/hu/ro/tr
+        "alennus",
+        "engedmeny",
+        "kedvezmeny",
+        "reducere",
+        "iskonto",
     ],
     "shipping": [
         "shipping",
@@ -732,6 +871,15 @@ TOTAL_LABELS: dict[str, list[str]] = {
         # pt
         "portes de envio",
         "custos de envio",
+        # fi/hu/ro/tr
+        "toimituskulut",
+        "rahti",
+        "szallitasi koltseg",
+        "fuvardij",
+        "transport",
+        "taxa de livrare",
+        "nakliye",
+        "kargo",
     ],
 }
 
@@ -821,6 +969,18 @@ COLUMN_LABELS: dict[str, list[str]] = {
         "produto servico",
         # cs, also
         "nazev polozky",
+        # fi/hu/ro/tr
+        "kuvaus",
+        "tuote",
+        "nimike",
+        "megnevezes",
+        "termek szolgaltatas",
+        "denumirea produselor sau a serviciilor",
+        "denumire",
+        "descriere",
+        "mal hizmet",
+        "aciklama",
+        "urun adi",
     ],
     "quantity": [
         "qty",
@@ -858,6 +1018,13 @@ COLUMN_LABELS: dict[str, list[str]] = {
         # pl/da/no, also
         "il",
         "ant",
+        # fi/hu/ro/tr
+        "maara",
+        "kpl",
+        "mennyiseg",
+        "menny",
+        "cantitate",
+        "miktar",
     ],
     "unit": [
         "unit",
@@ -883,6 +1050,12 @@ COLUMN_LABELS: dict[str, list[str]] = {
         # pl/cs/pt, also
         "jedn",
         "un",
+        # fi/hu/ro/tr
+        "yksikko",
+        "yks",
+        "egyseg",
+        "um",
+        "birim",
     ],
     "unit_price": [
         "unit price",
@@ -943,6 +1116,15 @@ COLUMN_LABELS: dict[str, list[str]] = {
         "preco",
         # pl/cs, also
         "cena",
+        # fi/hu/ro/tr
+        "a hinta",
+        "yksikkohinta",
+        "hinta",
+        "netto egysegar",
+        "egysegar",
+        "pret unitar fara tva",
+        "pret unitar",
+        "birim fiyat",
     ],
     "amount": [
         "amount",
@@ -989,6 +1171,15 @@ COLUMN_LABELS: dict[str, list[str]] = {
         "celkem",
         "i alt",
         "sum",
+        # fi/hu/ro/tr
+        "summa",
+        "rivisumma",
+        "netto ertek",
+        "ertek",
+        "valoare",
+        "valoare fara tva",
+        "tutar",
+        "mal hizmet tutari",
     ],
     "tax_rate": [
         "vat %",
@@ -1028,6 +1219,14 @@ COLUMN_LABELS: dict[str, list[str]] = {
         # pt
         "taxa iva",
         "taxa",
+        # fi/hu/ro/tr
+        "alv",
+        "alv %",
+        "afa %",
+        "afa kulcs",
+        "cota tva",
+        "kdv orani",
+        "kdv %",
     ],
     "product_code": [
         "sku",
@@ -1067,6 +1266,15 @@ COLUMN_LABELS: dict[str, list[str]] = {
         "symbol",
         "kod towaru",
         "kat cislo",
+        # fi/hu/ro/tr
+        "tuotenumero",
+        "tuotekoodi",
+        "cikkszam",
+        "termekkod",
+        "cod produs",
+        "cod",
+        "urun kodu",
+        "stok kodu",
     ],
     "position": [
         "#",
@@ -1089,6 +1297,13 @@ COLUMN_LABELS: dict[str, list[str]] = {
         "rad",
         "linje",
         "linha",
+        # fi/hu/ro/tr
+        "rivi",
+        "nro",
+        "ssz",
+        "sor",
+        "nr crt",
+        "sira no",
     ],
 }
 
@@ -1149,6 +1364,17 @@ PARTY_LABELS: dict[str, list[str]] = {
         "exmo s sr s",
         "exmo sr",
         "exmos srs",
+        # fi/hu/ro/tr
+        "laskutusosoite",
+        "asiakas",
+        "ostaja",
+        "vevo",
+        "vevo neve",
+        "cumparator",
+        "beneficiar",
+        "sayin",
+        "alici",
+        "musteri",
     ],
     "ship_to": [
         "ship to",
@@ -1179,6 +1405,11 @@ PARTY_LABELS: dict[str, list[str]] = {
         # pt
         "local de entrega",
         "morada de entrega",
+        # fi/hu/ro/tr
+        "toimitusosoite",
+        "szallitasi cim",
+        "adresa de livrare",
+        "teslimat adresi",
     ],
     "vendor": [
         "from",
@@ -1222,6 +1453,15 @@ PARTY_LABELS: dict[str, list[str]] = {
         # pt
         "fornecedor",
         "emitente",
+        # fi/hu/ro/tr
+        "myyja",
+        "laskuttaja",
+        "elado",
+        "szallito",
+        "furnizor",
+        "vanzator",
+        "satici",
+        "duzenleyen",
     ],
 }
 
@@ -1278,6 +1518,15 @@ ID_LABELS: dict[str, list[str]] = {
         "contribuinte",
         "n o contribuinte",
         "nipc",
+        # fi/hu/ro/tr
+        "alv tunniste",
+        "alv numero",
+        "alv nro",
+        "kozossegi adoszam",
+        "eu adoszam",
+        "cod tva",
+        "cui",
+        "cod fiscal",
     ],
     "bic": ["bic", "swift", "swift bic", "bic swift", "swift code", "code bic"],
     "iban": ["iban"],
@@ -1295,6 +1544,9 @@ ID_LABELS: dict[str, list[str]] = {
         "tlf",
         "telefone",
         "telemovel",
+        # fi/hu/ro/tr
+        "puh",
+        "puhelin",
     ],
     "email": [
         "email",
@@ -1305,6 +1557,9 @@ ID_LABELS: dict[str, list[str]] = {
         "pec",
         # sv/no
         "e post",
+        # fi/hu/ro/tr
+        "sahkoposti",
+        "e posta",
     ],
     "registration_number": [
         "company no",
@@ -1343,6 +1598,17 @@ ID_LABELS: dict[str, list[str]] = {
         # pt
         "matricula",
         "conservatoria",
+        # fi/hu/ro/tr
+        "y tunnus",
+        "kaupparekisteri",
+        "cegjegyzekszam",
+        "cg",
+        "nr reg com",
+        "reg com",
+        "mersis no",
+        "ticaret sicil no",
+        "vkn",
+        "vergi no",
     ],
 }
 
@@ -1373,6 +1639,13 @@ DOCUMENT_TITLES: dict[str, list[str]] = {
         # sv/da/no
         "kreditfaktura",
         "kreditnota",
+        # fi/hu/ro/tr
+        "hyvityslasku",
+        "helyesbito szamla",
+        "sztorno szamla",
+        "factura storno",
+        "factura de stornare",
+        "iade faturasi",
     ],
     "invoice": [
         "invoice",
@@ -1390,6 +1663,12 @@ DOCUMENT_TITLES: dict[str, list[str]] = {
         "fatura",
         "fatura recibo",
         "faktura danovy doklad",
+        # fi/hu/ro/tr
+        "lasku",
+        "szamla",
+        "factura fiscala",
+        "e arsiv fatura",
+        "e fatura",
     ],
 }
 
@@ -1430,6 +1709,30 @@ LANGUAGE_HINTS: dict[str, list[str]] = {
     "da": ["faktura", "moms", "antal", "belob", "forfaldsdato", "betale", "alt"],
     "no": ["faktura", "mva", "totalt", "antall", "belop", "forfallsdato", "betale"],
     "pt": ["fatura", "iva", "quantidade", "descricao", "vencimento", "contribuinte", "valor"],
+    "fi": ["lasku", "erapaiva", "yhteensa", "alv", "maara", "kuvaus", "maksuehto", "veroton"],
+    "hu": [
+        "szamla",
+        "afa",
+        "osszesen",
+        "netto",
+        "brutto",
+        "megnevezes",
+        "mennyiseg",
+        "fizetesi",
+        "vevo",
+        "elado",
+    ],
+    "ro": [
+        "factura",
+        "tva",
+        "cantitate",
+        "valoare",
+        "furnizor",
+        "cumparator",
+        "scadentei",
+        "plata",
+    ],
+    "tr": ["fatura", "kdv", "toplam", "tutar", "miktar", "tarihi", "birim", "aciklama"],
 }
 
 MONTHS: dict[str, list[list[str]]] = {
@@ -1602,10 +1905,67 @@ MONTHS: dict[str, list[list[str]]] = {
         ["novembro"],
         ["dezembro", "dez"],
     ],
+    "fi": [
+        ["tammikuuta", "tammikuu", "tammi"],
+        ["helmikuuta", "helmikuu", "helmi"],
+        ["maaliskuuta", "maaliskuu", "maalis"],
+        ["huhtikuuta", "huhtikuu", "huhti"],
+        ["toukokuuta", "toukokuu", "touko"],
+        ["kesakuuta", "kesakuu", "kesa"],
+        ["heinakuuta", "heinakuu", "heina"],
+        ["elokuuta", "elokuu", "elo"],
+        ["syyskuuta", "syyskuu", "syys"],
+        ["lokakuuta", "lokakuu", "loka"],
+        ["marraskuuta", "marraskuu", "marras"],
+        ["joulukuuta", "joulukuu", "joulu"],
+    ],
+    "hu": [
+        ["januar", "jan"],
+        ["februar", "febr"],
+        ["marcius", "marc"],
+        ["aprilis", "apr"],
+        ["majus", "maj"],
+        ["junius", "jun"],
+        ["julius", "jul"],
+        ["augusztus", "aug"],
+        ["szeptember", "szept"],
+        ["oktober", "okt"],
+        ["november", "nov"],
+        ["december", "dec"],
+    ],
+    "ro": [
+        ["ianuarie", "ian"],
+        ["februarie", "feb"],
+        ["martie", "mar"],
+        ["aprilie", "apr"],
+        ["mai"],
+        ["iunie", "iun"],
+        ["iulie", "iul"],
+        ["august", "aug"],
+        ["septembrie", "sep"],
+        ["octombrie", "oct"],
+        ["noiembrie", "noi"],
+        ["decembrie", "dec"],
+    ],
+    "tr": [
+        ["ocak"],
+        ["subat"],
+        ["mart"],
+        ["nisan"],
+        ["mayis"],
+        ["haziran"],
+        ["temmuz"],
+        ["agustos"],
+        ["eylul"],
+        ["ekim"],
+        ["kasim"],
+        ["aralik"],
+    ],
 }
 
 # Symbols and words that name a currency, strongest first within each entry. Ambiguous
 # marks ($, kr, ¥) are settled by country evidence (see COUNTRY_CURRENCY).
+_COUNTRIES = [str(t) for t in Locale("en").territories if len(str(t)) == 2 and str(t).isalpha()]
 CURRENCY_MARKS: dict[str, list[str]] = {
     "EUR": ["€", "EUR", "euro", "euros"],
     "USD": ["US$", "USD", "$"],
@@ -1625,38 +1985,24 @@ CURRENCY_MARKS: dict[str, list[str]] = {
     "BRL": ["BRL", "R$"],
     "ZAR": ["ZAR", "R"],
     "MXN": ["MXN", "Mex$"],
+    "RON": ["RON", "lei"],
+    "TRY": ["TRY", "TL", "₺"],
 }
+# The ISO 4217 code of every country's currency today (CLDR, through babel) that the list
+# above does not name ('RSD', 'BGN', 'KES'): each is read as a code, but only beside a number,
+# since some are words too ('ALL', 'TOP', 'PEN').
+CODES_BESIDE_NUMBERS: frozenset[str] = frozenset(
+    code
+    for territory in _COUNTRIES
+    for code in get_territory_currencies(territory)[:1]
+    if code not in CURRENCY_MARKS
+)
+CURRENCY_MARKS.update({code: [code] for code in sorted(CODES_BESIDE_NUMBERS)})
 CURRENCY_DECIMALS: dict[str, int] = {"JPY": 0, "HUF": 0, "KRW": 0}
 
+# Each country's currency today (CLDR).
 COUNTRY_CURRENCY: dict[str, str] = {
-    "US": "USD",
-    "CA": "CAD",
-    "AU": "AUD",
-    "GB": "GBP",
-    "CH": "CHF",
-    "IN": "INR",
-    "SE": "SEK",
-    "NO": "NOK",
-    "DK": "DKK",
-    "PL": "PLN",
-    "JP": "JPY",
-    "CN": "CNY",
-    "CZ": "CZK",
-    "HU": "HUF",
-    "BR": "BRL",
-    "ZA": "ZAR",
-    "MX": "MXN",
-    "DE": "EUR",
-    "AT": "EUR",
-    "FR": "EUR",
-    "BE": "EUR",
-    "ES": "EUR",
-    "IT": "EUR",
-    "NL": "EUR",
-    "IE": "EUR",
-    "PT": "EUR",
-    "FI": "EUR",
-    "LU": "EUR",
+    country: codes[0] for country in _COUNTRIES if (codes := get_territory_currencies(country))
 }
 
 # Country names as written in addresses (normalised), for party country codes.
@@ -1805,6 +2151,10 @@ LEGAL_FORMS: list[str] = [
     "sro",
     "kft",
     "zrt",
+    "bt",
+    "ky",
+    "ltd sti",
+    "sti",
     "doo",
     "ad",
     "ooo",

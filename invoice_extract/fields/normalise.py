@@ -23,7 +23,7 @@ DateOrder = Literal["DMY", "MDY"]
 DecimalMark = Literal[".", ","]
 
 _FOLD = str.maketrans(
-    {"°": "o", "º": "o", "ß": "ss", "ø": "o", "æ": "ae", "œ": "oe", "ł": "l", "đ": "d"}
+    {"°": "o", "º": "o", "ß": "ss", "ø": "o", "æ": "ae", "œ": "oe", "ł": "l", "đ": "d", "ı": "i"}
 )
 
 
@@ -194,6 +194,8 @@ _YEAR_MARK = re.compile(r"(\d{4}) ?r$")
 _NUMERIC_DATE = re.compile(r"^(\d{1,4})([./\-])(\d{1,2})\2(\d{2,4})$")
 _WORDS_DATE = re.compile(r"^(\d{1,2}) (?:de |of )?([a-z]+) (?:de )?(\d{4}|\d{2})$")
 _WORDS_DATE_US = re.compile(r"^([a-z]+) (\d{1,2}) (\d{4})$")
+# Hungarian: year, month, day ('2024. február 1.').
+_WORDS_DATE_YMD = re.compile(r"^(\d{4}) ([a-z]+) (\d{1,2})$")
 # '3rd', '1st', '1er', '1º': ordinal marks after the day.
 _ORDINAL = re.compile(r"\b(\d{1,2}) ?(?:st|nd|rd|th|er|re|e|o)\b")
 _WEEKDAYS = {
@@ -259,10 +261,10 @@ def _date(y: int, m: int, d: int) -> dt.date | None:
 
 
 def parse_date(text: str, order: DateOrder = "DMY") -> dt.date | None:
-    """Numeric (15.03.2024, 03/15/2024, 2024-03-15, 15-03-24) and written forms in the
-    lexicon's languages (15 March 2024, March 15, 2024, 15. März 2024, 15 de marzo de 2024,
-    15 stycznia 2025 r., 15-Mar-2024). ``order`` settles numeric dates whose day and month
-    are both <= 12."""
+    """Numeric (15.03.2024, 03/15/2024, 2024-03-15, 2024.03.15., 15-03-24) and written forms
+    in the lexicon's languages (15 March 2024, March 15, 2024, 15. März 2024, 15 de marzo de
+    2024, 15 stycznia 2025 r., 2024. március 15., 15-Mar-2024). ``order`` settles numeric
+    dates whose day and month are both <= 12."""
     t = _YEAR_MARK.sub(r"\1", text.strip().rstrip(".,;"))
     m = _NUMERIC_DATE.match(t)
     if m:
@@ -286,6 +288,9 @@ def parse_date(text: str, order: DateOrder = "DMY") -> dt.date | None:
     m = _WORDS_DATE_US.match(n)
     if m and m.group(1) in _MONTH_INDEX:
         return _date(int(m.group(3)), _MONTH_INDEX[m.group(1)], int(m.group(2)))
+    m = _WORDS_DATE_YMD.match(n)
+    if m and m.group(2) in _MONTH_INDEX:
+        return _date(int(m.group(1)), _MONTH_INDEX[m.group(2)], int(m.group(3)))
     return None
 
 

@@ -14,7 +14,6 @@ from dataclasses import dataclass, field
 
 from invoice_extract.fields.context import Context
 from invoice_extract.fields.lexicon import (
-    COUNTRY_NAMES,
     ID_LABELS,
     LEGAL_FORMS,
     POSTCODE_FORMATS,
@@ -28,7 +27,7 @@ from invoice_extract.fields.normalise import (
     split_parts,
     vat_country,
 )
-from invoice_extract.fields.places import city_country
+from invoice_extract.fields.places import city_country, country_names
 
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 PHONE = re.compile(r"\+?\(?\d[\d ()/.-]{6,}\d")
@@ -262,7 +261,7 @@ def country_of(
     the city beside its postcode (a name shared by cities of like size in several countries
     counts where only one of them is among ``document_countries``), else its IBAN's
     country."""
-    names = {n: code for code, ns in COUNTRY_NAMES.items() for n in ns}
+    names = country_names()
     for text in reversed(block_texts):
         norm = normalise(text)
         if norm in names:

@@ -18,6 +18,11 @@ from collections.abc import Sequence
 from functools import lru_cache
 from importlib.resources import files
 
+from babel import Locale
+
+from invoice_extract.fields.lexicon import COUNTRY_NAMES
+from invoice_extract.fields.normalise import normalise
+
 # A city of this name in another country at least this share of the largest's population
 # makes the name ambiguous.
 AMBIGUOUS = 0.2
@@ -40,6 +45,59 @@ def _key(name: str) -> str:
         return " ".join(_NOT_ALNUM.sub(" ", name.lower()).split())
     ascii_name = unicodedata.normalize("NFKD", name.casefold().translate(_FOLD))
     return " ".join(_NOT_ALNUM.sub(" ", ascii_name.encode("ascii", "ignore").decode()).split())
+
+
+# The languages whose names of countries are read in addresses ('Suomi', 'Magyarország',
+# 'Türkiye'): those written in Latin letters in Europe (loading each costs about 10 ms).
+NAME_LANGUAGES = [
+    "en",
+    "de",
+    "fr",
+    "es",
+    "nl",
+    "it",
+    "pt",
+    "pl",
+    "cs",
+    "sk",
+    "sv",
+    "da",
+    "nb",
+    "fi",
+    "is",
+    "et",
+    "lv",
+    "lt",
+    "hu",
+    "ro",
+    "hr",
+    "sl",
+    "sq",
+    "mt",
+    "ga",
+    "lb",
+    "ca",
+    "tr",
+]
+# Country names that also name other places or are common words in addresses.
+_NOT_COUNTRIES = frozenset(["georgia", "jersey", "guernsey", "man", "chad", "jordan", "niger"])
+# CLDR's regions that are no country ('EU', 'UN', 'ZZ').
+_NOT_A_COUNTRY_CODE = frozenset(["EU", "EZ", "UN", "QO", "XA", "XB", "ZZ"])
+
+
+@lru_cache(maxsize=1)
+def country_names() -> dict[str, str]:
+    """Country names (normalised) -> ISO code: the lexicon's, then CLDR's in the languages of
+    ``NAME_LANGUAGES`` (through babel), every country."""
+    names = {n: code for code, ns in COUNTRY_NAMES.items() for n in ns}
+    for language in NAME_LANGUAGES:
+        for code, name in Locale.parse(language).territories.items():
+            if len(code) != 2 or not code.isalpha() or code in _NOT_A_COUNTRY_CODE:
+                continue
+            key = normalise(name)
+            if len(key) >= 4 and key not in _NOT_COUNTRIES:
+                names.setdefault(key, code)
+    return names
 
 
 def _latin(name: str) -> bool:
@@ -151,4 +209,4 @@ def _is_name(word: str) -> bool:
     return bool(word) and any(ch.isalpha() for ch in word) and not any(ch.isdigit() for ch in word)
 
 
-__all__ = ["city_country"]
+__all__ = ["city_country", "country_names"]
