@@ -575,6 +575,22 @@ def test_accuracy_floor_in_the_six_further_languages(tmp_path: Path) -> None:
     assert total.header.f1 >= 0.95 and total.line_items.f1 >= 0.9, total
 
 
+@pytest.mark.parametrize(
+    ("first", "label"),
+    [
+        ("TIf.", ("id", "phone")),  # OCR's capital I for the l of Danish 'Tlf.'
+        ("Tlf.", ("id", "phone")),
+        ("Mall", None),  # a word, not 'Mail' misread
+        ("TIme", None),
+    ],
+)
+def test_a_short_id_label_as_ocr_misreads_it(first: str, label: tuple[str, str] | None) -> None:
+    words = [Word(first, (0.1, 0.1, 0.15, 0.11), 1), Word("+45", (0.16, 0.1, 0.2, 0.11), 1)]
+    seg = build_layout([Page(1, 600, 800, words)]).lines[0].segments[0]
+    ids = [(h.kind, h.name) for h in match_label(seg) if h.kind == "id"]
+    assert ids[:1] == ([label] if label else [])
+
+
 def test_a_label_ending_a_longer_label_names_no_value(tmp_path: Path) -> None:
     """Danish 'Betaling' (payment terms) ends 'Beløb til betaling' (amount due) and 'Sidste
     rettidige betaling' (due date): only its own line gives the terms."""

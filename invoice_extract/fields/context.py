@@ -126,6 +126,7 @@ def _countries(
 
 
 _LETTER = r"[^\W\d_]"
+_UPPER_WORD = re.compile(r"[A-Z]{3}")
 
 
 def _shows_mark(mark: str, text: str) -> bool:
@@ -156,9 +157,13 @@ def _currency(layout: TextLayout, countries: list[str]) -> tuple[str, list[Word]
     homes = [c for c in (COUNTRY_CURRENCY.get(country) for country in countries) if c]
     for line in layout.lines:
         for seg in line.segments:
+            words = set(_UPPER_WORD.findall(seg.text))
             for code, marks in CURRENCY_MARKS.items():
+                if code in CODES_BESIDE_NUMBERS and code not in words:
+                    continue
                 for rank, mark in enumerate(marks):
-                    if not _shows_mark(mark, seg.text):
+                    # The substring test first: most of the world's codes are on no page.
+                    if mark not in seg.text or not _shows_mark(mark, seg.text):
                         continue
                     is_code = mark.isupper() and len(mark) == 3 and mark.isalpha()
                     sharers = sum(mark in m for m in CURRENCY_MARKS.values())

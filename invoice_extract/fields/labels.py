@@ -86,6 +86,19 @@ def _confusable_columns() -> dict[str, str]:
     return {fold_confusions(k): v for k, v in _column_table().items() if len(k) <= 5}
 
 
+@lru_cache(maxsize=1)
+def _confusable_ids() -> dict[str, tuple[str, str]]:
+    """One-word id labels of up to five letters by ``fold_confusions``: OCR reads Danish and
+    Norwegian 'Tlf.' as 'TIf.', which fuzzy matching of so short a word does not forgive."""
+    folded: dict[str, tuple[str, str]] = {}
+    for name, labels in ID_LABELS.items():
+        for label in labels:
+            norm = normalise(label)
+            if " " not in norm and len(norm) <= 5:
+                folded.setdefault(fold_confusions(norm), ("id", name))
+    return folded
+
+
 def _split_rest(segment: Segment, tokens: int) -> tuple[str, tuple[Word, ...]]:
     """The text and words of a segment after its first ``tokens`` normalised tokens."""
     seen = 0
@@ -134,6 +147,18 @@ def match_label(segment: Segment) -> list[LabelHit]:
                 continue
             rest, rest_words = _split_rest(segment, n)
             hits[key] = LabelHit(kind, name, value, n, segment, rest, rest_words)
+    # Only a word with OCR's capital I or Q in it ('TIf.'), not a 'Mall' read as 'mail'.
+    ocr_like = bool(segment.words) and any(ch in "IQ" for ch in segment.words[0].text[1:])
+    if (
+        ocr_like
+        and tokens
+        and len(tokens[0]) <= 5
+        and not any(h.tokens == 1 for h in hits.values())
+    ):
+        owner = _confusable_ids().get(fold_confusions(tokens[0]))
+        if owner is not None:
+            rest, rest_words = _split_rest(segment, 1)
+            hits[owner] = LabelHit(*owner, 0.9, 1, segment, rest, rest_words)
     if len(tokens) > 1 and not any(h.tokens == len(tokens) for h in hits.values()):
         for key, hit in _spaced_out(segment, tokens).items():
             if key not in hits or hits[key].tokens < hit.tokens:

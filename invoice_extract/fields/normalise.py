@@ -77,6 +77,8 @@ def strip_currency(text: str) -> tuple[str, str | None]:
     """Remove one currency mark (symbol or code) from either end; return it too."""
     t = text.strip()
     for mark in _CURRENCY_TOKENS:
+        if mark not in t:
+            continue
         if t.startswith(mark) and (not mark[-1].isalpha() or not t[len(mark) :][:1].isalpha()):
             return t[len(mark) :].strip(), mark
         if t.endswith(mark) and (not mark[0].isalpha() or not t[: -len(mark)][-1:].isalpha()):

@@ -184,8 +184,11 @@ def _words(
             obj = pdfium_c.FPDFText_GetTextObject(textpage, first_index)
             if obj and pdfium_c.FPDFTextObj_GetTextRenderMode(obj) == _INVISIBLE:
                 invisible_words += 1
-            counts = Counter(spans)
-            bottom, top = min(counts, key=lambda span: (-counts[span], span[1] - span[0]))
+            if all(span == spans[0] for span in spans):
+                bottom, top = spans[0]
+            else:
+                counts = Counter(spans)
+                bottom, top = min(counts, key=lambda span: (-counts[span], span[1] - span[0]))
             words.append(
                 Word(text=text, bbox=_normalise((box[0], bottom, box[2], top), frame), page=number)
             )
