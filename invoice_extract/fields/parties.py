@@ -32,8 +32,6 @@ from invoice_extract.fields.places import city_country, country_names
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 PHONE = re.compile(r"\+?\(?\d[\d ()/.-]{6,}\d")
 EMAIL = _EMAIL
-
-
 BLOCK_GAP = 1.9  # line heights between lines of one address block
 ALIGN = 6.0  # points of tolerance for left or right alignment
 

