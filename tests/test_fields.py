@@ -591,6 +591,36 @@ def test_a_short_id_label_as_ocr_misreads_it(first: str, label: tuple[str, str] 
     assert ids[:1] == ([label] if label else [])
 
 
+def test_a_number_in_words_that_a_column_boundary_cuts_stays_whole(tmp_path: Path) -> None:
+    """'1 013 000,00 EUR' under the amount column but, a little off its edge as on a scan,
+    starting under the unit price: it is read as one amount of a totals row, not as an
+    item with a unit price of 1."""
+    page = [
+        (60, 100, "RECHNUNG Nr. R-77"),
+        (60, 115, "Datum: 01.02.2024"),
+        (60, 200, "Beschreibung"),
+        (-330, 200, "Menge"),
+        (-430, 200, "Einzelpreis"),
+        (-530, 200, "Betrag"),
+        (60, 220, "Großanlage"),
+        (-330, 220, "1"),
+        (-430, 220, "1 013 000,00"),
+        (-530, 220, "1 013 000,00 EUR"),
+        (300, 260, "Zwischensumme"),
+        (-500, 260, "1 013 000,00 EUR"),
+        (300, 275, "MwSt. 19%"),
+        (-530, 275, "192 470,00 EUR"),
+        (300, 290, "Gesamtbetrag"),
+        (-530, 290, "1 205 470,00 EUR"),
+    ]
+    path = tmp_path / "wide.pdf"
+    path.write_bytes(make_placed_pdf([page]))
+    inv = extract(path)
+    assert len(inv.line_items) == 1
+    assert inv.subtotal is not None and inv.subtotal.value == Decimal("1013000.00")
+    assert inv.total is not None and inv.total.value == Decimal("1205470.00")
+
+
 def test_a_label_ending_a_longer_label_names_no_value(tmp_path: Path) -> None:
     """Danish 'Betaling' (payment terms) ends 'Beløb til betaling' (amount due) and 'Sidste
     rettidige betaling' (due date): only its own line gives the terms."""

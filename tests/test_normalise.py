@@ -17,6 +17,7 @@ from invoice_extract.fields.normalise import (
     parse_amount,
     parse_date,
     parse_rate,
+    split_parts,
 )
 
 
@@ -157,3 +158,22 @@ def test_normalise_folds_case_accents_and_punctuation() -> None:
     assert normalise("N° de facture") == "no de facture"
     assert normalise("Fällig am") == "fallig am"
     assert normalise("Qté") == "qte"
+
+
+@pytest.mark.parametrize(
+    ("text", "parts"),
+    [
+        ("Damrak 55 · 1012 AB Amsterdam", ["Damrak 55", "1012 AB Amsterdam"]),
+        # As OCR reads the dot: with a space lost on either side, or both.
+        (
+            "Oudegracht 165· 3511 LX Utrecht ·Nederland",
+            ["Oudegracht 165", "3511 LX Utrecht", "Nederland"],
+        ),
+        ("8-17 Umeda·Osaka 530-0001", ["8-17 Umeda", "Osaka 530-0001"]),
+        ("Acme GmbH | Hauptstr. 5", ["Acme GmbH", "Hauptstr. 5"]),
+        ("Col·legi de Metges", ["Col·legi de Metges"]),  # the Catalan l·l is no separator
+        ("Bengaluru - 560001", ["Bengaluru - 560001"]),
+    ],
+)
+def test_split_parts(text: str, parts: list[str]) -> None:
+    assert split_parts(text) == parts

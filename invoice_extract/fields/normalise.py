@@ -55,12 +55,14 @@ def normalise(text: str) -> str:
     return " ".join(_LETTER_DIGIT.sub(" ", "".join(out)).split())
 
 
-_SEPARATORS = re.compile(r"\s+[·|•]\s+")
+# '·' and '•' with or without spaces (OCR often loses them: 'Umeda·Osaka'), but not the
+# Catalan 'l·l' inside a word; '|' with a space beside it.
+_SEPARATORS = re.compile(r"\s*(?:•|(?<!l)·|·(?!l))\s*|\s+\|\s*|\s*\|\s+")
 
 
 def split_parts(text: str) -> list[str]:
     """A line's parts between separators: 'Damrak 55 · 1012 AB Amsterdam' -> two."""
-    return [p for p in _SEPARATORS.split(text) if p.strip()]
+    return [p.strip() for p in _SEPARATORS.split(text) if p.strip()]
 
 
 # --- amounts -------------------------------------------------------------------------------

@@ -161,9 +161,21 @@ def _assign(line: Line, columns: list[Column], width: float) -> dict[str, list[W
     numeric = [c for c in columns if c.name in NUMERIC]
     for seg in line.segments:
         aligned = [c for c in numeric if abs(seg.x1 - c.x1) <= 3.0 or abs(seg.x0 - c.x0) <= 3.0]
-        if aligned and parse_amount(seg.text.rstrip("% ")) is not None:
+        is_number = parse_amount(seg.text.rstrip("% ")) is not None
+        if aligned and is_number:
             cells.setdefault(aligned[0].name, []).extend(seg.words)
             continue
+        if is_number and len(seg.words) > 1:
+            # One number in words ('980 056,83' read as two by OCR) that a column boundary
+            # would cut: whole to the numeric column it overlaps most.
+            spans = [
+                (min(seg.x1, c.right) - max(seg.x0, c.left), c)
+                for c in numeric
+                if min(seg.x1, c.right) > max(seg.x0, c.left)
+            ]
+            if len({c.name for _, c in spans}) > 1:
+                cells.setdefault(max(spans, key=lambda s: s[0])[1].name, []).extend(seg.words)
+                continue
         for w in seg.words:
             cx = (w.x0 + w.x1) / 2 * width
             col = next((c for c in columns if c.left <= cx < c.right), None)
