@@ -621,6 +621,32 @@ def test_a_number_in_words_that_a_column_boundary_cuts_stays_whole(tmp_path: Pat
     assert inv.total is not None and inv.total.value == Decimal("1205470.00")
 
 
+def test_a_price_with_its_code_before_it_stays_out_of_the_unit_column(tmp_path: Path) -> None:
+    """'DKK 1.169,87' a little left of its column's edge, its code under the unit column: the
+    unit stays 'timer' and the price is read whole."""
+    page = [
+        (60, 100, "FAKTURA 2024-17"),
+        (60, 115, "Fakturadato: 01.02.2024"),
+        (60, 200, "Beskrivelse"),
+        (-300, 200, "Antal"),
+        (310, 200, "Enhed"),
+        (-430, 200, "Pris"),
+        (-530, 200, "Beløb"),
+        (60, 220, "Konsulentbistand"),
+        (-300, 220, "2"),
+        (310, 220, "timer"),
+        (-425, 220, "DKK 1.169,87"),
+        (-530, 220, "DKK 2.339,74"),
+        (300, 260, "I alt"),
+        (-530, 260, "DKK 2.339,74"),
+    ]
+    path = tmp_path / "dk.pdf"
+    path.write_bytes(make_placed_pdf([page]))
+    [item] = extract(path).line_items
+    assert item.unit is not None and item.unit.value == "timer"
+    assert item.unit_price is not None and item.unit_price.value == Decimal("1169.87")
+
+
 def test_a_label_ending_a_longer_label_names_no_value(tmp_path: Path) -> None:
     """Danish 'Betaling' (payment terms) ends 'Beløb til betaling' (amount due) and 'Sidste
     rettidige betaling' (due date): only its own line gives the terms."""

@@ -166,15 +166,17 @@ def _assign(line: Line, columns: list[Column], width: float) -> dict[str, list[W
             cells.setdefault(aligned[0].name, []).extend(seg.words)
             continue
         if is_number and len(seg.words) > 1:
-            # One number in words ('980 056,83' read as two by OCR) that a column boundary
-            # would cut: whole to the numeric column it overlaps most.
+            # One number in words ('980 056,83' read as two by OCR, 'DKK 1.169,87') that a
+            # column boundary would cut: whole to the numeric column it overlaps most.
             spans = [
                 (min(seg.x1, c.right) - max(seg.x0, c.left), c)
-                for c in numeric
+                for c in columns
                 if min(seg.x1, c.right) > max(seg.x0, c.left)
             ]
-            if len({c.name for _, c in spans}) > 1:
-                cells.setdefault(max(spans, key=lambda s: s[0])[1].name, []).extend(seg.words)
+            in_numeric = [(overlap, c) for overlap, c in spans if c.name in NUMERIC]
+            if len(spans) > 1 and in_numeric:
+                best = max(in_numeric, key=lambda s: s[0])[1]
+                cells.setdefault(best.name, []).extend(seg.words)
                 continue
         for w in seg.words:
             cx = (w.x0 + w.x1) / 2 * width
