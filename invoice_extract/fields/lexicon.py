@@ -261,7 +261,6 @@ LABELS: dict[str, list[str]] = {
         "data limite de pagamento",
         # fi/hu/ro/tr
         "erapaiva",
-        "erääntymispaiva",
         "eraantymispaiva",
         "fizetesi hatarido",
         "esedekesseg",
