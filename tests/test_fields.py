@@ -457,6 +457,31 @@ def test_a_country_named_in_any_european_language(lines: list[str], country: str
     assert country_of(lines, None, None) == (country, "address")
 
 
+def test_the_place_lists_are_cached_across_processes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Built once, then read from $XDG_CACHE_HOME/invoice-extract; a change in what they are
+    built from builds them again; an unwritable cache folder only costs the building."""
+    from invoice_extract.fields.places import _cached
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    builds: list[str] = []
+
+    def build() -> dict[str, str]:
+        builds.append("built")
+        return {"zurich": "CH"}
+
+    assert _cached("test", "v1", build) == {"zurich": "CH"}
+    assert _cached("test", "v1", build) == {"zurich": "CH"}
+    assert len(builds) == 1 and len(list((tmp_path / "invoice-extract").iterdir())) == 1
+    assert _cached("test", "v2", build) == {"zurich": "CH"}
+    assert len(builds) == 2
+    (tmp_path / "blocked").write_text("a file where the folder would be")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "blocked"))
+    assert _cached("test", "v1", build) == {"zurich": "CH"}
+    assert len(builds) == 3
+
+
 def test_other_evidence_in_the_document_settles_a_shared_city_name() -> None:
     assert city_country(["Bryggen 105, 5003 Bergen"], near=["NO"]) == "NO"
     assert city_country(["Bryggen 105, 5003 Bergen"], near=["NO", "BE"]) is None

