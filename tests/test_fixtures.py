@@ -63,3 +63,29 @@ def test_generated_layout_families_never_print_text_over_text(tmp_path: Path) ->
     assert len(pdfs) == 9
     for pdf in pdfs:
         assert _overlapping_words(pdf) == [], pdf.name
+
+
+def test_scrambled_invoices_are_the_same_invoices_in_made_up_words(tmp_path: Path) -> None:
+    """``--scrambled``: the same values as without it, none of the wording."""
+    script = str(ROOT / "fixtures" / "generate.py")
+    for name, extra in (("plain", []), ("scrambled", ["--scrambled"])):
+        args = ["--seed", "3", "--count", "3", "--out", str(tmp_path / name), *extra]
+        subprocess.run([sys.executable, script, *args], check=True, capture_output=True)
+    for path in sorted((tmp_path / "plain").glob("*.json")):
+        plain = Invoice.model_validate_json(path.read_text())
+        made_up = Invoice.model_validate_json((tmp_path / "scrambled" / path.name).read_text())
+        assert made_up.total == plain.total and made_up.line_items == plain.line_items
+        assert made_up.invoice_number == plain.invoice_number
+    words = {
+        w["text"].lower().strip(".:")
+        for pdf in (tmp_path / "scrambled").glob("*.pdf")
+        for w in _words(pdf)
+    }
+    assert not words & {"invoice", "total", "subtotal", "rechnung", "facture", "date", "qty"}
+
+
+def _words(pdf: Path) -> list[dict[str, str]]:
+    import pdfplumber
+
+    with pdfplumber.open(pdf) as doc:
+        return [w for page in doc.pages for w in page.extract_words()]
