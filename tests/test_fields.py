@@ -672,6 +672,55 @@ def test_a_price_with_its_code_before_it_stays_out_of_the_unit_column(tmp_path: 
     assert item.unit_price is not None and item.unit_price.value == Decimal("1169.87")
 
 
+def test_totals_are_read_by_their_arithmetic_in_a_language_no_lexicon_knows(
+    tmp_path: Path,
+) -> None:
+    """Made-up wording: the base, a tax line whose printed rate of the base is its amount,
+    and their sum are the subtotal, the tax and the total; without such a tax line, three
+    amounts that merely add up (a balance) are no invoice."""
+    from invoice_extract import NotAnInvoice
+
+    page = [
+        (60, 60, "Vertex Media N.V."),
+        (60, 75, "IBAN DE89370400440532013000"),
+        (300, 300, "Tozim zeluko"),
+        (-530, 300, "48.336,00 €"),
+        (300, 315, "LAM 21%"),
+        (-530, 315, "10.150,56 €"),
+        (300, 330, "Foropa"),
+        (-530, 330, "58.486,56 €"),
+    ]
+    path = tmp_path / "x.pdf"
+    path.write_bytes(make_placed_pdf([page]))
+    inv = extract(path)
+    assert inv.subtotal is not None and inv.subtotal.value == Decimal("48336.00")
+    assert inv.total is not None and inv.total.value == Decimal("58486.56")
+    [tax] = inv.tax_lines
+    assert tax.rate is not None and tax.rate.value == Decimal("21")
+    assert tax.amount.value == Decimal("10150.56") and tax.amount.confidence < 0.9
+    balance = [(300, 300, "Bopa zelu"), (-530, 300, "100,00 €"), (300, 315, "Lari")]
+    balance += [(-530, 315, "50,00 €"), (300, 330, "Kunon"), (-530, 330, "150,00 €")]
+    path.write_bytes(make_placed_pdf([balance]))
+    with pytest.raises(NotAnInvoice):
+        extract(path)
+
+
+@pytest.mark.parametrize(
+    ("text", "phone"),
+    [
+        ("Lot. +42 37 4798323", True),  # a phone label no lexicon knows
+        ("030 12345678", True),
+        ("San Francisco, CA 94105-1234", False),  # ZIP+4: nine digits
+        ("Osaka 530-0001", False),
+        ("Am Markt 98, 10115 Berlin", False),
+    ],
+)
+def test_a_phone_number_is_no_address_line(text: str, phone: bool) -> None:
+    from invoice_extract.fields.parties import _is_phone_number
+
+    assert _is_phone_number(text) is phone
+
+
 def test_a_label_ending_a_longer_label_names_no_value(tmp_path: Path) -> None:
     """Danish 'Betaling' (payment terms) ends 'Beløb til betaling' (amount due) and 'Sidste
     rettidige betaling' (due date): only its own line gives the terms."""

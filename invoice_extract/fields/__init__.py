@@ -245,6 +245,41 @@ def _totals(ctx: Context, start: int) -> list[TotalEntry]:
     return entries
 
 
+# Totals read by their arithmetic alone, without a label: how sure, and how many tax or
+# other lines may stand between the base and the total.
+ARITHMETIC_SCORE = 0.6
+MAX_MIDDLE_LINES = 3
+
+
+def _totals_by_arithmetic(ctx: Context, start: int) -> list[TotalEntry]:
+    """Where no totals label is known (a language the lexicon lacks): among the lines that
+    end in an amount, the last run in which the first amount and the ones after it, each
+    smaller, add up to the amount ending the run: the base, its taxes and the total."""
+    rows: list[tuple[Segment, Decimal, list[Word]]] = []
+    for line in ctx.layout.lines[start:]:
+        if len(line.segments) < 2:
+            continue
+        amount = parse_amount(line.segments[-1].text, ctx.decimal_mark)
+        if amount is not None and amount != 0:
+            rows.append((line.segments[0], amount, line.segments[-1].words))
+    for end in range(len(rows) - 1, 1, -1):
+        for first in range(end - 2, max(-1, end - 2 - MAX_MIDDLE_LINES), -1):
+            base, middle, total = rows[first], rows[first + 1 : end], rows[end]
+            if abs(base[1] + sum(m[1] for m in middle) - total[1]) > Decimal("0.01"):
+                continue
+            if not all(0 < abs(m[1]) < abs(base[1]) for m in middle):
+                continue
+            return [
+                TotalEntry("subtotal", base[1], base[2], base[0], None, ARITHMETIC_SCORE),
+                *(
+                    TotalEntry("tax", m[1], m[2], m[0], parse_rate(m[0].text), ARITHMETIC_SCORE)
+                    for m in middle
+                ),
+                TotalEntry("total", total[1], total[2], total[0], None, ARITHMETIC_SCORE),
+            ]
+    return []
+
+
 def _amount(ctx: Context, value: Decimal, words: list[Word], conf: float) -> AmountField:
     return AmountField(
         value=value, confidence=round(min(1.0, conf), 3), evidence=ctx.layout.evidence(words)
@@ -527,9 +562,22 @@ def _looks_like_invoice(
             bool(table and table.rows),
             any(e.name in ("total", "amount_due") for e in entries),
             inv.document_type is not None and inv.document_type.confidence > 0.9,
+            _tax_adds_up(entries),
         ]
     )
     return signals >= 2
+
+
+def _tax_adds_up(entries: list[TotalEntry]) -> bool:
+    """A tax line whose printed rate of the base is its amount ('21%' of 48,336.00 is
+    10,150.56): the mark of an invoice in any language."""
+    base = next((e for e in entries if e.name == "subtotal"), None)
+    return base is not None and any(
+        e.name == "tax"
+        and e.rate is not None
+        and abs(base.amount * e.rate / 100 - e.amount) <= Decimal("0.02")
+        for e in entries
+    )
 
 
 def map_fields(document: Document, config: PipelineConfig) -> Invoice:
@@ -563,6 +611,8 @@ def map_fields(document: Document, config: PipelineConfig) -> Invoice:
         inv.line_items = _line_items(ctx, table)
     start = table.end_line if table and table.end_line is not None else 0
     entries = _totals(ctx, start)
+    if not any(e.name in ("total", "amount_due") for e in entries):
+        entries = entries + _totals_by_arithmetic(ctx, start)
     _apply_totals(ctx, inv, entries)
     _document_type(ctx, inv)
     if not _looks_like_invoice(chosen, table, entries, inv):

@@ -224,8 +224,19 @@ def address_lines(ctx: Context, block: Block) -> list[Segment]:
             continue
         if ctx.hits_of(seg) and any(h.kind == "id" for h in ctx.hits_of(seg)):
             continue
+        if _is_phone_number(seg.text):  # a phone line whose label the lexicon does not know
+            continue
         out.append(seg)
     return out
+
+
+def _is_phone_number(text: str) -> bool:
+    """Whether text holds a phone number: an international one ('+42 37 4798323') or ten
+    digits or more; no postcode has that many (a US ZIP+4 has nine)."""
+    return any(
+        m.group(0).startswith("+") or sum(ch.isdigit() for ch in m.group(0)) >= 10
+        for m in PHONE.finditer(text)
+    )
 
 
 _POSTCODES = [(code, re.compile(pattern)) for code, pattern in POSTCODE_FORMATS]
