@@ -612,7 +612,9 @@ def map_fields(document: Document, config: PipelineConfig) -> Invoice:
     start = table.end_line if table and table.end_line is not None else 0
     entries = _totals(ctx, start)
     if not any(e.name in ("total", "amount_due") for e in entries):
-        entries = entries + _totals_by_arithmetic(ctx, start)
+        # Only what the labels did not find: a labelled tax line is not counted twice.
+        named = {e.name for e in entries}
+        entries += [e for e in _totals_by_arithmetic(ctx, start) if e.name not in named]
     _apply_totals(ctx, inv, entries)
     _document_type(ctx, inv)
     if not _looks_like_invoice(chosen, table, entries, inv):
