@@ -134,6 +134,8 @@ def _shows_mark(mark: str, text: str) -> bool:
     also ordinary words or abbreviations ('R', 'kr', 'Rs', 'Ft') and the codes of currencies
     the lexicon does not list ('ALL', 'PEN') only beside a number;
     symbols anywhere ('$' not inside 'CA$')."""
+    if mark not in text:  # the cheap test first: most of the world's codes are on no page
+        return False
     if mark.isalpha() or mark.rstrip(".").isalpha():
         m = re.escape(mark)
         # Whole words: no letter of any script beside it ('PLN' is not in 'PLNĚNÍ').
@@ -142,8 +144,8 @@ def _shows_mark(mark: str, text: str) -> bool:
             return re.search(beside_number, text) is not None
         return re.search(rf"(?<!{_LETTER}){m}(?!{_LETTER})", text) is not None
     if mark == "$":
-        return "$" in text and re.search(r"[A-Z]\$", text) is None
-    return mark in text
+        return re.search(r"[A-Z]\$", text) is None
+    return True
 
 
 def _currency(layout: TextLayout, countries: list[str]) -> tuple[str, list[Word], float] | None:
@@ -162,8 +164,7 @@ def _currency(layout: TextLayout, countries: list[str]) -> tuple[str, list[Word]
                 if code in CODES_BESIDE_NUMBERS and code not in words:
                     continue
                 for rank, mark in enumerate(marks):
-                    # The substring test first: most of the world's codes are on no page.
-                    if mark not in seg.text or not _shows_mark(mark, seg.text):
+                    if not _shows_mark(mark, seg.text):
                         continue
                     is_code = mark.isupper() and len(mark) == 3 and mark.isalpha()
                     sharers = sum(mark in m for m in CURRENCY_MARKS.values())
