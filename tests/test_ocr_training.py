@@ -228,7 +228,7 @@ def test_scan_crops_are_written_with_their_text_and_mixed_into_training(
         with Image.open(crops / row["image"]) as image:
             # A line cut from a page, stored at the recogniser's input height.
             assert image.width > image.height == SPECS["cpu"].height
-    lines = CropLines(crops)
+    lines = CropLines([crops])
     spec = SPECS["cpu"]
     stream = SyntheticLines(0, spec, crops=lines, crop_share=0.5)
     texts = [stream[i][1] for i in range(40)]

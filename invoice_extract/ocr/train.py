@@ -2,7 +2,7 @@
 
     python -m invoice_extract.ocr.train --out runs/trocr [--steps 6000] [--batch 48]
         [--spec cpu|gpu] [--eval-every 500] [--seed 0] [--export DIR]
-        [--crops DIR [--crop-share 0.3]]
+        [--crops DIR [DIR ...] [--crop-share 0.3]]
 
 The model is a transformers ``VisionEncoderDecoderModel``: a ViT encoder over line-shaped
 input (full-height patches, so its tokens run along the line) and a small TrOCR decoder over
@@ -176,27 +176,27 @@ def load_grown(model: Any, tokenizer: Any, init: Path) -> list[str]:
 
 
 class CropLines:
-    """Line crops with their text from a directory written by ``fixtures/crops.py``
-    (``labels.jsonl`` beside the images); lines with characters outside ``charset`` are
-    skipped. Images are read when asked for."""
+    """Line crops with their text from directories written by ``fixtures/crops.py``
+    (``labels.jsonl`` beside the images), one pool; lines with characters outside
+    ``charset`` are skipped. Images are read when asked for."""
 
-    def __init__(self, directory: Path, charset: str = CHARSET) -> None:
-        self.directory = directory
+    def __init__(self, directories: Sequence[Path], charset: str = CHARSET) -> None:
         allowed = set(charset)
-        self.items: list[tuple[str, str]] = []
-        with (directory / "labels.jsonl").open(encoding="utf-8") as labels:
-            for row in map(json.loads, labels):
-                if row["text"] and set(row["text"]) <= allowed:
-                    self.items.append((row["image"], row["text"]))
+        self.items: list[tuple[Path, str]] = []
+        for directory in directories:
+            with (directory / "labels.jsonl").open(encoding="utf-8") as labels:
+                for row in map(json.loads, labels):
+                    if row["text"] and set(row["text"]) <= allowed:
+                        self.items.append((directory / row["image"], row["text"]))
         if not self.items:
-            raise ValueError(f"no usable line crops in {directory}")
+            raise ValueError(f"no usable line crops in {', '.join(map(str, directories))}")
 
     def __len__(self) -> int:
         return len(self.items)
 
     def __getitem__(self, index: int) -> tuple[np.ndarray, str]:
-        name, text = self.items[index]
-        with Image.open(self.directory / name) as image:
+        path, text = self.items[index]
+        with Image.open(path) as image:
             return np.asarray(image.convert("RGB")), text
 
 
@@ -424,7 +424,12 @@ def train(args: argparse.Namespace) -> Path:
 
 
 def _jsonable(values: dict[str, Any]) -> dict[str, Any]:
-    return {k: str(v) if isinstance(v, Path) else v for k, v in values.items()}
+    def plain(value: Any) -> Any:
+        if isinstance(value, list):
+            return [plain(v) for v in value]
+        return str(value) if isinstance(value, Path) else value
+
+    return {k: plain(v) for k, v in values.items()}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -446,7 +451,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--eval-lines", type=int, default=256)
     parser.add_argument("--log-every", type=int, default=50)
     parser.add_argument(
-        "--crops", type=Path, default=None, help="line crops from fixtures/crops.py to mix in"
+        "--crops",
+        type=Path,
+        nargs="+",
+        default=None,
+        help="directories of line crops from fixtures/crops.py to mix in (one pool)",
     )
     parser.add_argument("--crop-share", type=float, default=0.3, help="with --crops")
     parser.add_argument("--workers", type=int, default=1)
