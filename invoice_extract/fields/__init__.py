@@ -246,15 +246,18 @@ def _totals(ctx: Context, start: int) -> list[TotalEntry]:
 
 
 # Totals read by their arithmetic alone, without a label: how sure, and how many tax or
-# other lines may stand between the base and the total.
+# other lines (discount, shipping, taxes) may stand between the base and the total.
 ARITHMETIC_SCORE = 0.6
-MAX_MIDDLE_LINES = 3
+MAX_MIDDLE_LINES = 5
 
 
-def _totals_by_arithmetic(ctx: Context, start: int) -> list[TotalEntry]:
+def _totals_by_arithmetic(
+    ctx: Context, start: int, items_sum: Decimal | None = None
+) -> list[TotalEntry]:
     """Where no totals label is known (a language the lexicon lacks): among the lines that
-    end in an amount, the last run in which the first amount and the ones after it, each
-    smaller, add up to the amount ending the run: the base, its taxes and the total."""
+    end in an amount, the last run in which the first amount and the ones after it add up
+    to the amount ending the run: the base, its taxes and charges, and the total. Those
+    after the base are each smaller than it, unless the base is the line items' sum."""
     rows: list[tuple[Segment, Decimal, list[Word]]] = []
     for line in ctx.layout.lines[start:]:
         if len(line.segments) < 2:
@@ -267,7 +270,7 @@ def _totals_by_arithmetic(ctx: Context, start: int) -> list[TotalEntry]:
             base, middle, total = rows[first], rows[first + 1 : end], rows[end]
             if abs(base[1] + sum(m[1] for m in middle) - total[1]) > Decimal("0.01"):
                 continue
-            if not all(0 < abs(m[1]) < abs(base[1]) for m in middle):
+            if base[1] != items_sum and not all(0 < abs(m[1]) < abs(base[1]) for m in middle):
                 continue
             return [
                 TotalEntry("subtotal", base[1], base[2], base[0], None, ARITHMETIC_SCORE),
@@ -563,9 +566,19 @@ def _looks_like_invoice(
             any(e.name in ("total", "amount_due") for e in entries),
             inv.document_type is not None and inv.document_type.confidence > 0.9,
             _tax_adds_up(entries),
+            _items_sum(inv) in {e.amount for e in entries if e.name in ("subtotal", "total")},
         ]
     )
     return signals >= 2
+
+
+def _items_sum(inv: Invoice) -> Decimal | None:
+    """The sum of the line items' amounts (None without items, or with one lacking its
+    amount)."""
+    amounts = [item.amount.value for item in inv.line_items if item.amount is not None]
+    if not amounts or len(amounts) < len(inv.line_items):
+        return None
+    return sum(amounts, Decimal(0))
 
 
 def _tax_adds_up(entries: list[TotalEntry]) -> bool:
@@ -614,7 +627,8 @@ def map_fields(document: Document, config: PipelineConfig) -> Invoice:
     if not any(e.name in ("total", "amount_due") for e in entries):
         # Only what the labels did not find: a labelled tax line is not counted twice.
         named = {e.name for e in entries}
-        entries += [e for e in _totals_by_arithmetic(ctx, start) if e.name not in named]
+        arithmetic = _totals_by_arithmetic(ctx, start, _items_sum(inv))
+        entries += [e for e in arithmetic if e.name not in named]
     _apply_totals(ctx, inv, entries)
     _document_type(ctx, inv)
     if not _looks_like_invoice(chosen, table, entries, inv):

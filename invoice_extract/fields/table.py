@@ -24,6 +24,7 @@ _LONG_NUMBER = re.compile(r"\d{4,}|\d{1,2}[./-]\d{1,2}[./-]\d{2,4}")
 MIN_HEADER_COLUMNS = 3
 ROW_GAP = 1.9  # line heights between a description line and the row it continues
 END_GAP = 4.5  # line heights of empty space that end a table
+ALIGNED = 0.02  # page widths between the right edges of one column's values
 
 
 @dataclass
@@ -33,6 +34,10 @@ class Column:
     x1: float
     left: float = float("-inf")
     right: float = float("inf")
+
+    def contains(self, word: Word, width: float) -> bool:
+        """Whether ``word`` lies within the column's value extent."""
+        return self.x0 <= word.x0 * width and word.x1 * width <= self.x1
 
 
 @dataclass
@@ -49,6 +54,9 @@ class Table:
     rows: list[Row]
     end_line: int | None  # the first line after the table (usually the totals block)
     closed: bool = False  # a totals block was reached: the table cannot continue
+    # Columns found by the rows' arithmetic, not named by a header: a row needs its
+    # quantity and unit price, and a line with only an amount is the totals block.
+    by_arithmetic: bool = False
 
     @property
     def lines(self) -> set[int]:
@@ -120,6 +128,11 @@ def _header_columns(line: Line, width: float) -> list[Column] | None:
         return None
     if "description" not in names:
         return None
+    return _bounded(columns)
+
+
+def _bounded(columns: list[Column]) -> list[Column]:
+    """``columns`` left to right, each with its boundaries to its neighbours."""
     columns.sort(key=lambda c: c.x0)
     for a, b in itertools.pairwise(columns):
         # Text is left-aligned under its header and runs right; numbers are right-aligned
@@ -193,9 +206,11 @@ def _text(words: list[Word] | None) -> str:
     return " ".join(w.text for w in words or [])
 
 
-def _is_row_start(cells: dict[str, list[Word]], ctx: Context) -> bool:
+def _is_row_start(cells: dict[str, list[Word]], ctx: Context, strict: bool = False) -> bool:
+    """Whether a line's cells start a row: an amount, or a quantity and unit price (both,
+    when ``strict``: the columns of a table found by its arithmetic)."""
     amount = parse_amount(_text(cells.get("amount")), ctx.decimal_mark)
-    if amount is not None:
+    if amount is not None and not strict:
         return True
     price = parse_amount(_text(cells.get("unit_price")), ctx.decimal_mark)
     qty = parse_quantity(_text(cells.get("quantity")), ctx.decimal_mark)
@@ -224,14 +239,32 @@ def _ending(line: Line, cells: dict[str, list[Word]], ctx: Context) -> str | Non
 
 
 def find_table(ctx: Context) -> Table | None:
-    """The document's line-item table, followed across pages, or None when there is none."""
+    """The document's line-item table, followed across pages, or None when there is none.
+    Its columns come from a header the lexicon knows, else from rows whose quantity times
+    unit price makes their amount."""
+    table = _follow(ctx, None, 0)
+    if table is None:
+        found = _columns_by_arithmetic(ctx)
+        if found is not None:
+            columns, header, start = found
+            table = Table(columns, header, rows=[], end_line=None, by_arithmetic=True)
+            _follow(ctx, table, _read_rows(ctx, table, start))
+    return table
+
+
+def _follow(ctx: Context, table: Table | None, start: int) -> Table | None:
+    """Read the table on from line ``start``: under each header, and on a following page
+    without one."""
     lines = ctx.layout.lines
-    table: Table | None = None
-    i = 0
+    i = start
     while i < len(lines) and not (table is not None and table.closed):
         line = lines[i]
         width = ctx.layout.pages[line.page].width
-        columns = _header_columns(line, width) if len(line.segments) >= 2 else None
+        columns = (
+            _header_columns(line, width)
+            if len(line.segments) >= 2 and not (table and table.by_arithmetic)
+            else None
+        )
         if columns is not None:
             if table is None:
                 table = Table(columns=columns, header_lines=[], rows=[], end_line=None)
@@ -243,13 +276,262 @@ def find_table(ctx: Context) -> Table | None:
             and table.rows
             and line.page > table.rows[-1].page
             and len(line.segments) >= 2
-            and _is_row_start(_assign(line, table.columns, width), ctx)
+            and _is_row_start(_assign(line, table.columns, width), ctx, table.by_arithmetic)
         ):
             # A continuation page without a repeated header: same columns as before.
             i = _read_rows(ctx, table, i)
         else:
             i += 1
     return table
+
+
+@dataclass
+class _Number:
+    """A number on a line: its words ('2 066,23' is two), their place among the line's
+    words, and its value."""
+
+    words: list[Word]
+    start: int
+    end: int
+    value: Decimal
+
+
+# A number with spaces between its thousands ('2 066,23'), read by OCR or set as words.
+_SPACED_THOUSANDS = re.compile(r"^\d{1,3}(?: \d{3})+(?:[.,]\d+)?$")
+
+
+def _numbers(line: Line, ctx: Context) -> list[_Number]:
+    """The positive numbers on a line, left to right, rates left out ('20%', '20 %'); words
+    that make one number with spaces between its thousands count only together."""
+    found: list[_Number] = []
+    for seg in line.segments:
+        words, k = seg.words, 0
+        while k < len(words):
+            for n in (3, 2, 1):
+                group = words[k : k + n]
+                text = " ".join(w.text for w in group)
+                if len(group) < n or (n > 1 and not _SPACED_THOUSANDS.match(text)):
+                    continue
+                rate = "%" in text or (k + n < len(words) and words[k + n].text.startswith("%"))
+                value = None if rate else parse_amount(text, ctx.decimal_mark)
+                if value is not None and value > 0:
+                    found.append(_Number(group, k, k + n, value))
+                    k += n - 1
+                    break
+            k += 1
+    return found
+
+
+def _product(line: Line, ctx: Context) -> tuple[list[Word], list[Word], list[Word]] | None:
+    """The quantity, unit price and amount of a line-item row known by its arithmetic alone:
+    three numbers left to right, the first times the second making the third (to the unit
+    price's rounding), with text before the price. Of several such, the rightmost: a number
+    in the description ('Training for 12 people') is not the quantity."""
+    words = _words(line)
+    numbers = _numbers(line, ctx)
+    found = None
+    for q, p, a in itertools.combinations(numbers, 3):
+        # The amount is the product rounded to its last printed digit, of a unit price
+        # itself rounded there: 36,941 x 1.5 = 55,412 (yen), 7.5 x 2,050.47 = 15,378.53.
+        unit = Decimal(1).scaleb(min(0, int(a.value.as_tuple().exponent)))
+        if abs(q.value * p.value - a.value) > unit / 2 * (q.value + 1):
+            continue
+        before = words[: words.index(p.words[0])]
+        if any(c.isalpha() for w in before for c in w.text):
+            found = q.words, p.words, a.words
+    return found
+
+
+def _columns_by_arithmetic(ctx: Context) -> tuple[list[Column], list[int], int] | None:
+    """Where no header names the columns (a language the lexicon lacks): columns from the
+    rows on the first page that has any whose quantity times unit price makes their amount,
+    aligned with one another. The columns, the header line above the first row (if one),
+    and the first row's line."""
+    lines = ctx.layout.lines
+    found = [(line, p) for line in lines if (p := _product(line, ctx))]
+    if not found:
+        return None
+    page = found[0][0].page
+    width = ctx.layout.pages[page].width
+    found = [(line, p) for line, p in found if line.page == page]
+    # Values of one column are aligned (on either edge): rows whose amount stands apart
+    # from the others' are not rows of this table.
+    found = [
+        (line, p)
+        for line, p in found
+        if _aligned([q[2][0].x0 for _, q in found], p[2][0].x0)
+        or _aligned([q[2][-1].x1 for _, q in found], p[2][-1].x1)
+    ]
+    rows = [(line, [_with_currency(line, w, ctx) for w in p]) for line, p in found]
+
+    def column(name: str, cells: list[list[Word]]) -> Column:
+        return Column(
+            name,
+            min(w.x0 for c in cells for w in c) * width,
+            max(w.x1 for c in cells for w in c) * width,
+        )
+
+    columns = [column(n, [r[k] for _, r in rows]) for k, n in enumerate(_PRODUCT)]
+    # A tax rate between the price and the amount in at least half the rows is a column.
+    rates = [_rate_words(_between(line, r[1], r[2])) for line, r in rows]
+    rates = [r for r in rates if r]
+    if 2 * len(rates) >= len(rows):
+        columns.append(column("tax_rate", rates))
+    # The text: runs of words aligned on their left edges in at least half the rows form
+    # columns; the one with the most letters is the description, a run of words without
+    # digits between the quantity and the price is the unit.
+    runs = [
+        (run, line, r)
+        for line, r in rows
+        for run in _text_runs(line, [w for cell in r for w in cell])
+        if _rate_words(run) != run
+    ]
+    clusters: list[list[tuple[list[Word], Line, list[list[Word]]]]] = []
+    for entry in sorted(runs, key=lambda e: e[0][0].x0):
+        if clusters and entry[0][0].x0 - clusters[-1][0][0][0].x0 <= ALIGNED:
+            clusters[-1].append(entry)
+        else:
+            clusters.append([entry])
+    clusters = [c for c in clusters if 2 * len({id(line) for _, line, _ in c}) >= len(rows)]
+    if not clusters:
+        return None
+    described = max(
+        clusters, key=lambda c: sum(ch.isalpha() for run, _, _ in c for w in run for ch in w.text)
+    )
+    # Before the description: a position number ('1', '2') and a product code ('A22089'),
+    # in columns of their own or at the start of the description's runs.
+    before = [
+        [run[0] for run, _, _ in c]
+        for c in clusters
+        if c[0][0][0].x0 < described[0][0][0].x0
+        and all(len(run) == 1 and any(ch.isdigit() for ch in run[0].text) for run, _, _ in c)
+    ]
+    leading = [_code_column(cells, width, k == 0) for k, cells in enumerate(before)]
+    if not leading:
+        leading = _leading_columns([run for run, _, _ in described], width, len(rows) > 1)
+    columns += leading
+    text = [
+        w for run, _, _ in described for w in run if not any(c.contains(w, width) for c in leading)
+    ]
+    columns.append(column("description", [text]))
+    for cluster in clusters:
+        if cluster is not described and all(
+            _between(line, r[0], r[1]).count(run[0])
+            and not any(ch.isdigit() for w in run for ch in w.text)
+            for run, line, r in cluster
+        ):
+            columns.append(column("unit", [run for run, _, _ in cluster]))
+            break
+    columns = _bounded(columns)
+    # The description runs as far right as the longest one does; a right-aligned number
+    # after it may start further left (a wide '100' under '1'), so the boundary follows
+    # the description's words.
+    desc = next(c for c in columns if c.name == "description")
+    after = next((c for c in columns if c.left == desc.right and c is not desc), None)
+    if after is not None:
+        values = [w for _, r in rows for cell in r for w in cell if after.contains(w, width)]
+        last_word = max(w.x1 for w in text) * width + 0.5
+        first_value = min(((w.x0 + w.x1) / 2 * width for w in values), default=after.x1) - 0.5
+        desc.right = after.left = min(max(desc.right, last_word), first_value)
+    above = found[0][0].index - 1
+    header = (
+        [above]
+        if above >= 0
+        and lines[above].page == page
+        and len(lines[above].segments) >= MIN_HEADER_COLUMNS
+        and not any(c.isdigit() for c in lines[above].text)
+        else []
+    )
+    return columns, header, found[0][0].index
+
+
+_PRODUCT = ("quantity", "unit_price", "amount")
+
+
+def _aligned(edges: list[float], edge: float) -> bool:
+    """Whether ``edge`` lies with the median of ``edges``."""
+    return abs(edge - sorted(edges)[len(edges) // 2]) <= ALIGNED
+
+
+def _words(line: Line) -> list[Word]:
+    return [w for seg in line.segments for w in seg.words]
+
+
+def _between(line: Line, left: list[Word] | None, right: list[Word]) -> list[Word]:
+    """The line's words after those of ``left`` (from the start: None) and before
+    ``right``."""
+    words = _words(line)
+    start = words.index(left[-1]) + 1 if left else 0
+    return words[start : words.index(right[0])]
+
+
+def _rate_words(words: list[Word]) -> list[Word]:
+    """The words of a rate among ``words``: '20%', or '20' and '%' set apart."""
+    for k, w in enumerate(words):
+        if parse_rate(w.text) is not None:
+            return [w]
+        if w.text == "%" and k and parse_rate(words[k - 1].text + "%") is not None:
+            return [words[k - 1], w]
+    return []
+
+
+def _text_runs(line: Line, taken: list[Word]) -> list[list[Word]]:
+    """The line's words other than ``taken``, in runs within one segment."""
+    runs: list[list[Word]] = []
+    for seg in line.segments:
+        run: list[Word] = []
+        for w in seg.words:
+            if any(w is t for t in taken):
+                if run:
+                    runs.append(run)
+                run = []
+            else:
+                run.append(w)
+        if run:
+            runs.append(run)
+    return runs
+
+
+def _with_currency(line: Line, number: list[Word], ctx: Context) -> list[Word]:
+    """A number with the currency mark set apart before it ('EUR 654,62')."""
+    words = _words(line)
+    k = words.index(number[0])
+    before = words[k - 1] if k else None
+    text = " ".join(w.text for w in number)
+    if (
+        before is not None
+        and not any(c.isdigit() for c in before.text)
+        and parse_amount(f"{before.text} {text}", ctx.decimal_mark) is not None
+    ):
+        return [before, *number]
+    return number
+
+
+def _leading_columns(runs: list[list[Word]], width: float, several: bool) -> list[Column]:
+    """Columns at the start of the description's runs, set left-aligned in every row (so
+    only where there are several): a position number and a product code."""
+    columns: list[Column] = []
+    for k in range(2):
+        cells = [run[k] for run in runs if len(run) > k + 1]
+        if (
+            not several
+            or len(cells) < len(runs)
+            or not all(any(c.isdigit() for c in w.text) for w in cells)
+        ):
+            break
+        x0 = [w.x0 for w in cells]
+        if max(x0) - min(x0) > ALIGNED:
+            break
+        columns.append(_code_column(cells, width, not columns))
+    return columns
+
+
+def _code_column(cells: list[Word], width: float, first: bool) -> Column:
+    """The column of ``cells`` before a description: the position where it is first and
+    holds small whole numbers ('1', '2'), else the product code ('A22089')."""
+    small = all(w.text.isdigit() and len(w.text) <= 3 for w in cells)
+    name = "position" if small and first else "product_code"
+    return Column(name, min(w.x0 for w in cells) * width, max(w.x1 for w in cells) * width)
 
 
 def _read_rows(ctx: Context, table: Table, start: int) -> int:
@@ -268,6 +550,10 @@ def _read_rows(ctx: Context, table: Table, start: int) -> int:
         line = lines[i]
         cells = _assign(line, table.columns, ctx.layout.pages[page].width)
         ending = _ending(line, cells, ctx)
+        if table.by_arithmetic and "amount" in cells and not _is_row_start(cells, ctx, True):
+            # An amount without quantity and price: the totals block, or a sum carried to
+            # the next page, which only the rows there can tell apart.
+            ending = "carry"
         if ending == "totals":
             table.end_line = i
             table.closed = True
@@ -278,7 +564,7 @@ def _read_rows(ctx: Context, table: Table, start: int) -> int:
         if last_y is not None and line.y0 - last_y > END_GAP * lh:
             table.end_line = i
             return _next_page(lines, i)
-        if _is_row_start(cells, ctx):
+        if _is_row_start(cells, ctx, table.by_arithmetic):
             table.rows.append(Row(cells=cells, page=page, lines=[i]))
             last_y = line.y1
         elif (
