@@ -804,6 +804,45 @@ def test_a_row_is_known_by_its_arithmetic(
 
 
 @pytest.mark.parametrize(
+    ("lines", "address"),
+    [
+        # Another party follows under a label no lexicon knows: its label is not the
+        # vendor's address, nor are its name and address.
+        (
+            ["Borodefatilofami", "Crescent Industries GmbH", "Industriestr. 92", "50667 Köln"],
+            "Hauptstraße 12, 10115 Berlin",
+        ),
+        # A label (':'), an identifier or a date after the city ends the address.
+        (["Nihapeb Mabase:", "Hagi:"], "Hauptstraße 12, 10115 Berlin"),
+        (["K29734", "2024/05/01"], "Hauptstraße 12, 10115 Berlin"),
+        # The country after the city is the address's; what follows it is not.
+        (["Deutschland", "Lopadu Vemi"], "Hauptstraße 12, 10115 Berlin, Deutschland"),
+    ],
+)
+def test_an_address_ends_after_its_city_and_country(
+    tmp_path: Path, lines: list[str], address: str
+) -> None:
+    head = ["Nordwind Technik GmbH", "Hauptstraße 12", "10115 Berlin", *lines]
+    tail = ["", "", "Rechnung Nr. R-1", "Datum: 01.02.2024", "Gesamtbetrag: 100,00 EUR"]
+    path = tmp_path / "x.pdf"
+    path.write_bytes(make_pdf([*head, *tail]))
+    inv = extract(path)
+    assert inv.vendor.address is not None and inv.vendor.address.value == address
+
+
+def test_an_address_may_name_its_city_first(tmp_path: Path) -> None:
+    """Hungarian addresses set the postcode and city first: the street after them is still
+    the address's."""
+    head = ["Duna Szerviz Kft.", "1051 Budapest", "Kossuth Lajos utca 93.", "Magyarország"]
+    tail = ["", "", "Számla sorszáma: R-1", "Számla kelte: 2024.02.01.", "Fizetendő: 100 Ft"]
+    path = tmp_path / "x.pdf"
+    path.write_bytes(make_pdf([*head, *tail]))
+    inv = extract(path)
+    assert inv.vendor.address is not None
+    assert inv.vendor.address.value == "1051 Budapest, Kossuth Lajos utca 93., Magyarország"
+
+
+@pytest.mark.parametrize(
     ("text", "phone"),
     [
         ("Lot. +42 37 4798323", True),  # a phone label no lexicon knows

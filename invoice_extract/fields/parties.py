@@ -23,11 +23,13 @@ from invoice_extract.fields.normalise import (
     find_iban,
     find_vat_ids,
     fold_confusions,
+    looks_like_id,
     normalise,
+    parse_date,
     split_parts,
     vat_country,
 )
-from invoice_extract.fields.places import city_country, country_names
+from invoice_extract.fields.places import city_country, country_names, names_city_by_postcode
 
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 PHONE = re.compile(r"\+?\(?\d[\d ()/.-]{6,}\d")
@@ -217,16 +219,32 @@ def _footer_vendor(ctx: Context, first: list[Line], taken: Taken) -> Block | Non
 
 
 def address_lines(ctx: Context, block: Block) -> list[Segment]:
-    """The block's address lines: not ids, contacts or labels."""
-    out = []
+    """The block's address lines: not ids, contacts or labels. After the line with the
+    postcode and city, the address ends at its country, or before a label (a line ending in
+    ':'), an identifier or a date; where another party follows (a company name or a second
+    city: no label the lexicon knows set them apart), the lines between are its label."""
+    out: list[Segment] = []
+    city_at: int | None = None
     for seg in block.segments:
-        if find_vat_ids(seg.text) or _EMAIL.search(seg.text) or find_iban(seg.text):
+        text = seg.text
+        if find_vat_ids(text) or _EMAIL.search(text) or find_iban(text):
             continue
         if ctx.hits_of(seg) and any(h.kind == "id" for h in ctx.hits_of(seg)):
             continue
-        if _is_phone_number(seg.text):  # a phone line whose label the lexicon does not know
+        if _is_phone_number(text):  # a phone line whose label the lexicon does not know
             continue
+        city = postcode_country(text) is not None or names_city_by_postcode(text)
+        if city_at is not None:
+            if has_legal_form(text) or city:
+                countries = [k for k in range(city_at + 1, len(out)) if named_country(out[k].text)]
+                return out[: (countries[-1] if countries else city_at) + 1]
+            if text.rstrip().endswith(":") or looks_like_id(text) or parse_date(text):
+                break
         out.append(seg)
+        if city_at is not None and named_country(text):
+            break
+        if city_at is None and city:
+            city_at = len(out) - 1
     return out
 
 
@@ -259,6 +277,17 @@ def postcode_country(text: str) -> str | None:
     return None
 
 
+def named_country(text: str) -> str | None:
+    """The country an address line names: the whole line ('Deutschland') or its last word
+    of more than three letters ('8001 Zürich, Schweiz')."""
+    names = country_names()
+    norm = normalise(text)
+    if norm in names:
+        return names[norm]
+    tail = norm.split()[-1] if norm else ""
+    return names[tail] if tail in names and len(tail) > 3 else None
+
+
 def country_of(
     block_texts: list[str],
     vat_id: str | None,
@@ -270,14 +299,9 @@ def country_of(
     the city beside its postcode (a name shared by cities of like size in several countries
     counts where only one of them is among ``document_countries``), else its IBAN's
     country."""
-    names = country_names()
     for text in reversed(block_texts):
-        norm = normalise(text)
-        if norm in names:
-            return names[norm], "address"
-        tail = norm.split()[-1] if norm else ""
-        if tail in names and len(tail) > 3:
-            return names[tail], "address"
+        if code := named_country(text):
+            return code, "address"
     if vat_id:
         return vat_country(vat_id), "vat_id"
     for text in reversed(block_texts):
@@ -297,6 +321,7 @@ __all__ = [
     "country_of",
     "customer_block",
     "has_legal_form",
+    "named_country",
     "postcode_country",
     "spell_legal_form",
     "vendor_block",

@@ -177,11 +177,13 @@ def _build_cities() -> dict[str, str]:
     }
 
 
-def _country(name: str, postcode: str | None, near: Sequence[str]) -> str | None:
+def _ranked(name: str, postcode: str | None) -> list[tuple[str, int]]:
+    """The countries with a city of this name (and, given a postcode, whose postcode format
+    it fits) and their largest such city's people, most first."""
     index, patterns = _gazetteer()
     found = index.get(_key(name))
     if not found:
-        return None
+        return []
     fields = found.split()
     ranked = [(code, int(people)) for code, people in zip(fields[::2], fields[1::2], strict=True)]
     if postcode is not None:
@@ -191,6 +193,11 @@ def _country(name: str, postcode: str | None, near: Sequence[str]) -> str | None
             for code, people in ranked
             if code not in patterns or any(patterns[code].match(p) for p in (postcode, compact))
         ]
+    return ranked
+
+
+def _country(name: str, postcode: str | None, near: Sequence[str]) -> str | None:
+    ranked = _ranked(name, postcode)
     if not ranked:
         return None
     alike = [code for code, people in ranked if people >= AMBIGUOUS * ranked[0][1]]
@@ -246,8 +253,20 @@ def city_country(texts: list[str], near: Sequence[str] = ()) -> str | None:
     return None
 
 
+def names_city_by_postcode(text: str) -> bool:
+    """Whether ``text`` names a city beside a postcode it may have ('10115 Berlin',
+    'Bergen 5003'), whichever country's: the line that ends an address but for its
+    country."""
+    parts = [p.strip() for p in text.split(",") if p.strip()]
+    return any(
+        postcode is not None and _ranked(name, postcode)
+        for part in parts
+        for name, postcode in _readings(part, last=False)
+    )
+
+
 def _is_name(word: str) -> bool:
     return bool(word) and any(ch.isalpha() for ch in word) and not any(ch.isdigit() for ch in word)
 
 
-__all__ = ["city_country", "country_names"]
+__all__ = ["city_country", "country_names", "names_city_by_postcode"]
