@@ -842,6 +842,39 @@ def test_an_address_may_name_its_city_first(tmp_path: Path) -> None:
     assert inv.vendor.address.value == "1051 Budapest, Kossuth Lajos utca 93., Magyarország"
 
 
+def test_parties_without_labels_by_their_addresses_and_the_senders_email(
+    tmp_path: Path,
+) -> None:
+    """No label names either party: the customer is the other block of a name, a street
+    and a postcode with its city; the one the e-mail address names is the sender, even set
+    lower on the page than the other."""
+    page = [
+        (60, 60, "Helios Distribution EURL"),
+        (60, 72, "171 boulevard Voltaire"),
+        (60, 84, "33000 Bordeaux"),
+        (60, 96, "France"),
+        (350, 80, "Beacon Software Ltd."),
+        (350, 92, "4 King Street West"),
+        (350, 104, "Vancouver, BC V6B 1A1"),
+        (350, 116, "invoices@beacon.example"),
+        (60, 200, "Invoice No.: 2024-118"),
+        (60, 215, "Date: 01.02.2024"),
+        (300, 300, "Total"),
+        (-530, 300, "1,250.00 CAD"),
+    ]
+    path = tmp_path / "x.pdf"
+    path.write_bytes(make_placed_pdf([page]))
+    inv = extract(path)
+    assert inv.vendor.name is not None and inv.vendor.name.value == "Beacon Software Ltd."
+    assert inv.vendor.address is not None
+    assert inv.vendor.address.value == "4 King Street West, Vancouver, BC V6B 1A1"
+    assert inv.customer.name is not None
+    assert inv.customer.name.value == "Helios Distribution EURL"
+    assert inv.customer.address is not None
+    assert inv.customer.address.value == "171 boulevard Voltaire, 33000 Bordeaux, France"
+    assert inv.customer.country_code is not None and inv.customer.country_code.value == "FR"
+
+
 @pytest.mark.parametrize(
     ("text", "phone"),
     [

@@ -38,7 +38,9 @@ from invoice_extract.fields.parties import (
     address_lines,
     country_of,
     customer_block,
+    named_by_email,
     spell_legal_form,
+    unlabelled_customer,
     vendor_block,
 )
 from invoice_extract.fields.table import Table, cell_value, find_table
@@ -637,6 +639,16 @@ def map_fields(document: Document, config: PipelineConfig) -> Invoice:
     taken = Taken(frozenset(table.lines if table else ()), frozenset(meta))
     cust, _ = customer_block(ctx, taken)
     vend = vendor_block(ctx, cust, taken)
+    if cust is None:
+        cust = unlabelled_customer(ctx, vend, taken)
+        # Neither party labelled: the one the e-mail addresses name is the sender.
+        if (
+            cust is not None
+            and vend is not None
+            and named_by_email(ctx, cust)
+            and not named_by_email(ctx, vend)
+        ):
+            cust, vend = vend, cust
     ids = _identifiers(ctx, cust)
     in_customer = [(v, s.words) for v, s in ctx.vat_ids if cust and cust.contains(s)]
     cust_vat = in_customer[0] if in_customer else None

@@ -151,6 +151,74 @@ def customer_block(ctx: Context, taken: Taken) -> tuple[Block | None, Segment | 
     return None, None
 
 
+def unlabelled_customer(ctx: Context, vendor: Block | None, taken: Taken) -> Block | None:
+    """Where no label the lexicon knows names the customer: the first block on the first
+    page, other than the vendor's, of a name above one or two street lines (with a house
+    number) and a line with a postcode and city, and its country if one follows."""
+    for line in ctx.layout.by_page.get(1, []):
+        if line.index in taken.lines:
+            continue
+        for seg in line.segments:
+            if id(seg) in taken.segments or (vendor is not None and vendor.contains(seg)):
+                continue
+            if postcode_country(seg.text) or names_city_by_postcode(seg.text):
+                block = _address_above(ctx, seg, vendor, taken)
+                if block is not None:
+                    return block
+    return None
+
+
+MAX_STREET_LINES = 2
+
+
+def _address_above(ctx: Context, city: Segment, vendor: Block | None, taken: Taken) -> Block | None:
+    """The party block ending at the line with its postcode and city: the street lines
+    above it, the name above them, the country below it."""
+    lines, lh = ctx.layout.lines, ctx.layout.line_height
+
+    def aligned(line: Line, anchor: Segment) -> Segment | None:
+        found = [s for s in line.segments if abs(s.x0 - anchor.x0) < ALIGN]
+        return found[0] if found and id(found[0]) not in taken.segments else None
+
+    streets: list[Segment] = []
+    name: Segment | None = None
+    below = city
+    for line in reversed(lines[: city.line]):
+        seg = aligned(line, city)
+        if line.page != city.page or seg is None or below.y0 - seg.y1 > BLOCK_GAP * lh:
+            break
+        if vendor is not None and vendor.contains(seg):
+            return None
+        if any(ch.isdigit() for ch in seg.text) and len(streets) < MAX_STREET_LINES:
+            streets.insert(0, seg)
+            below = seg
+            continue
+        if not _is_noise(ctx, seg) and not seg.text.rstrip().endswith(":"):
+            name = seg
+        break
+    if name is None or not streets:
+        return None
+    segments = [*streets, city]
+    after = lines[city.line + 1] if city.line + 1 < len(lines) else None
+    country = aligned(after, city) if after is not None and after.page == city.page else None
+    if country is not None and named_country(country.text):
+        segments.append(country)
+    return Block(segments=segments, name=name)
+
+
+def named_by_email(ctx: Context, block: Block) -> bool:
+    """Whether an e-mail address on the document names the block's party in its domain
+    ('billing@beacon.example' for 'Beacon Software Ltd.'): the sender's own address."""
+    name = block.inline_name or (block.name.text if block.name else "")
+    words = set(normalise(name).split())
+    for line in ctx.layout.lines:
+        for match in _EMAIL.finditer(line.text):
+            domain = match.group(0).split("@", 1)[1]
+            if any(len(part) >= 4 and part in words for part in normalise(domain).split()):
+                return True
+    return False
+
+
 def _is_noise(ctx: Context, seg: Segment) -> bool:
     """Not a party name: a label (or a line led by one), contact details, no letters."""
     if not any(c.isalpha() for c in seg.text) or _EMAIL.search(seg.text):
@@ -321,8 +389,10 @@ __all__ = [
     "country_of",
     "customer_block",
     "has_legal_form",
+    "named_by_email",
     "named_country",
     "postcode_country",
     "spell_legal_form",
+    "unlabelled_customer",
     "vendor_block",
 ]
