@@ -873,6 +873,13 @@ def test_parties_without_labels_by_their_addresses_and_the_senders_email(
     assert inv.customer.address is not None
     assert inv.customer.address.value == "171 boulevard Voltaire, 33000 Bordeaux, France"
     assert inv.customer.country_code is not None and inv.customer.country_code.value == "FR"
+    # The vendor's address again in the footer is no customer.
+    page = [*page[4:], (60, 750, "Beacon Software Ltd."), (60, 762, "4 King Street West")]
+    page += [(60, 774, "Vancouver, BC V6B 1A1")]
+    path.write_bytes(make_placed_pdf([page]))
+    inv = extract(path)
+    assert inv.vendor.name is not None and inv.vendor.name.value == "Beacon Software Ltd."
+    assert inv.customer.name is None
 
 
 @pytest.mark.parametrize(

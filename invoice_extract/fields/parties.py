@@ -163,9 +163,17 @@ def unlabelled_customer(ctx: Context, vendor: Block | None, taken: Taken) -> Blo
                 continue
             if postcode_country(seg.text) or names_city_by_postcode(seg.text):
                 block = _address_above(ctx, seg, vendor, taken)
-                if block is not None:
+                if block is not None and not _same_party(block, vendor):
                     return block
     return None
+
+
+def _same_party(block: Block, other: Block | None) -> bool:
+    """Whether two blocks name one party (the vendor's address again in the footer)."""
+    if other is None:
+        return False
+    names = [b.inline_name or (b.name.text if b.name else "") for b in (block, other)]
+    return _compact(names[0]) == _compact(names[1])
 
 
 MAX_STREET_LINES = 2
