@@ -287,12 +287,9 @@ def _follow(ctx: Context, table: Table | None, start: int) -> Table | None:
 
 @dataclass
 class _Number:
-    """A number on a line: its words ('2 066,23' is two), their place among the line's
-    words, and its value."""
+    """A number on a line: its words ('2 066,23' is two) and its value."""
 
     words: list[Word]
-    start: int
-    end: int
     value: Decimal
 
 
@@ -315,7 +312,7 @@ def _numbers(line: Line, ctx: Context) -> list[_Number]:
                 rate = "%" in text or (k + n < len(words) and words[k + n].text.startswith("%"))
                 value = None if rate else parse_amount(text, ctx.decimal_mark)
                 if value is not None and value > 0:
-                    found.append(_Number(group, k, k + n, value))
+                    found.append(_Number(group, value))
                     k += n - 1
                     break
             k += 1
@@ -363,65 +360,17 @@ def _columns_by_arithmetic(ctx: Context) -> tuple[list[Column], list[int], int] 
         or _aligned([q[2][-1].x1 for _, q in found], p[2][-1].x1)
     ]
     rows = [(line, [_with_currency(line, w, ctx) for w in p]) for line, p in found]
-
-    def column(name: str, cells: list[list[Word]]) -> Column:
-        return Column(
-            name,
-            min(w.x0 for c in cells for w in c) * width,
-            max(w.x1 for c in cells for w in c) * width,
-        )
-
-    columns = [column(n, [r[k] for _, r in rows]) for k, n in enumerate(_PRODUCT)]
+    columns = [
+        _column(name, [w for _, r in rows for w in r[k]], width) for k, name in enumerate(_PRODUCT)
+    ]
     # A tax rate between the price and the amount in at least half the rows is a column.
     rates = [_rate_words(_between(line, r[1], r[2])) for line, r in rows]
-    rates = [r for r in rates if r]
-    if 2 * len(rates) >= len(rows):
-        columns.append(column("tax_rate", rates))
-    # The text: runs of words aligned on their left edges in at least half the rows form
-    # columns; the one with the most letters is the description, a run of words without
-    # digits between the quantity and the price is the unit.
-    runs = [
-        (run, line, r)
-        for line, r in rows
-        for run in _text_runs(line, [w for cell in r for w in cell])
-        if _rate_words(run) != run
-    ]
-    clusters: list[list[tuple[list[Word], Line, list[list[Word]]]]] = []
-    for entry in sorted(runs, key=lambda e: e[0][0].x0):
-        if clusters and entry[0][0].x0 - clusters[-1][0][0][0].x0 <= ALIGNED:
-            clusters[-1].append(entry)
-        else:
-            clusters.append([entry])
-    clusters = [c for c in clusters if 2 * len({id(line) for _, line, _ in c}) >= len(rows)]
-    if not clusters:
+    if 2 * sum(map(bool, rates)) >= len(rows):
+        columns.append(_column("tax_rate", [w for rate in rates for w in rate], width))
+    text_columns = _text_columns(rows, width)
+    if text_columns is None:
         return None
-    described = max(
-        clusters, key=lambda c: sum(ch.isalpha() for run, _, _ in c for w in run for ch in w.text)
-    )
-    # Before the description: a position number ('1', '2') and a product code ('A22089'),
-    # in columns of their own or at the start of the description's runs.
-    before = [
-        [run[0] for run, _, _ in c]
-        for c in clusters
-        if c[0][0][0].x0 < described[0][0][0].x0
-        and all(len(run) == 1 and any(ch.isdigit() for ch in run[0].text) for run, _, _ in c)
-    ]
-    leading = [_code_column(cells, width, k == 0) for k, cells in enumerate(before)]
-    if not leading:
-        leading = _leading_columns([run for run, _, _ in described], width, len(rows) > 1)
-    columns += leading
-    text = [
-        w for run, _, _ in described for w in run if not any(c.contains(w, width) for c in leading)
-    ]
-    columns.append(column("description", [text]))
-    for cluster in clusters:
-        if cluster is not described and all(
-            _between(line, r[0], r[1]).count(run[0])
-            and not any(ch.isdigit() for w in run for ch in w.text)
-            for run, line, r in cluster
-        ):
-            columns.append(column("unit", [run for run, _, _ in cluster]))
-            break
+    columns += text_columns
     columns = _bounded(columns)
     # The description runs as far right as the longest one does; a right-aligned number
     # after it may start further left (a wide '100' under '1'), so the boundary follows
@@ -430,7 +379,7 @@ def _columns_by_arithmetic(ctx: Context) -> tuple[list[Column], list[int], int] 
     after = next((c for c in columns if c.left == desc.right and c is not desc), None)
     if after is not None:
         values = [w for _, r in rows for cell in r for w in cell if after.contains(w, width)]
-        last_word = max(w.x1 for w in text) * width + 0.5
+        last_word = desc.x1 + 0.5
         first_value = min(((w.x0 + w.x1) / 2 * width for w in values), default=after.x1) - 0.5
         desc.right = after.left = min(max(desc.right, last_word), first_value)
     above = found[0][0].index - 1
@@ -443,6 +392,56 @@ def _columns_by_arithmetic(ctx: Context) -> tuple[list[Column], list[int], int] 
         else []
     )
     return columns, header, found[0][0].index
+
+
+Cells = list[list[Word]]  # a row's quantity, unit price and amount words
+
+
+def _text_columns(rows: list[tuple[Line, Cells]], width: float) -> list[Column] | None:
+    """The text columns of rows known by their arithmetic: runs of words aligned on their
+    left edges in at least half the rows. The one with the most letters is the
+    description; digit columns before it (or at the start of its runs) a position and a
+    product code; one without digits between the quantity and the price the unit."""
+    runs = [
+        (run, line, r)
+        for line, r in rows
+        for run in _text_runs(line, [w for cell in r for w in cell])
+        if _rate_words(run) != run
+    ]
+    clusters: list[list[tuple[list[Word], Line, Cells]]] = []
+    for entry in sorted(runs, key=lambda e: e[0][0].x0):
+        if clusters and entry[0][0].x0 - clusters[-1][0][0][0].x0 <= ALIGNED:
+            clusters[-1].append(entry)
+        else:
+            clusters.append([entry])
+    clusters = [c for c in clusters if 2 * len({id(line) for _, line, _ in c}) >= len(rows)]
+    if not clusters:
+        return None
+    described = max(
+        clusters, key=lambda c: sum(ch.isalpha() for run, _, _ in c for w in run for ch in w.text)
+    )
+    before = [
+        [run[0] for run, _, _ in c]
+        for c in clusters
+        if c[0][0][0].x0 < described[0][0][0].x0
+        and all(len(run) == 1 and any(ch.isdigit() for ch in run[0].text) for run, _, _ in c)
+    ]
+    columns = [_code_column(cells, width, k == 0) for k, cells in enumerate(before)]
+    if not columns:
+        columns = _leading_columns([run for run, _, _ in described], width, len(rows) > 1)
+    text = [
+        w for run, _, _ in described for w in run if not any(c.contains(w, width) for c in columns)
+    ]
+    columns.append(_column("description", text, width))
+    for cluster in clusters:
+        if cluster is not described and all(
+            _between(line, r[0], r[1]).count(run[0])
+            and not any(ch.isdigit() for w in run for ch in w.text)
+            for run, line, r in cluster
+        ):
+            columns.append(_column("unit", [w for run, _, _ in cluster for w in run], width))
+            break
+    return columns
 
 
 _PRODUCT = ("quantity", "unit_price", "amount")
@@ -530,8 +529,12 @@ def _code_column(cells: list[Word], width: float, first: bool) -> Column:
     """The column of ``cells`` before a description: the position where it is first and
     holds small whole numbers ('1', '2'), else the product code ('A22089')."""
     small = all(w.text.isdigit() and len(w.text) <= 3 for w in cells)
-    name = "position" if small and first else "product_code"
-    return Column(name, min(w.x0 for w in cells) * width, max(w.x1 for w in cells) * width)
+    return _column("position" if small and first else "product_code", cells, width)
+
+
+def _column(name: str, words: list[Word], width: float) -> Column:
+    """The column named ``name`` spanning ``words``."""
+    return Column(name, min(w.x0 for w in words) * width, max(w.x1 for w in words) * width)
 
 
 def _read_rows(ctx: Context, table: Table, start: int) -> int:
