@@ -882,6 +882,40 @@ def test_parties_without_labels_by_their_addresses_and_the_senders_email(
     assert inv.customer.name is None
 
 
+def test_number_and_date_without_labels_are_the_first_above_the_items(tmp_path: Path) -> None:
+    """Made-up labels: the invoice number is the first identifier above the line items
+    outside the parties' addresses and contacts, the date the first date; both at the
+    confidence of a value no label names."""
+    page = [
+        (60, 60, "Nordwind Technik GmbH"),
+        (60, 72, "Hauptstraße 12"),
+        (60, 84, "10115 Berlin"),
+        (60, 96, "Lopa +49 30 1234567"),
+        (60, 108, "Vemu DE123456789"),
+        (350, 60, "Hoperep Zu."),
+        (450, 60, "RE-959311"),
+        (350, 72, "Varo pa Sekus"),
+        (450, 72, "23.06.2023"),
+        (350, 84, "Vofi Buduv Zu."),
+        (450, 84, "PO-95775"),
+        (350, 96, "Sez Varo"),
+        (450, 96, "07.07.2023"),
+        (300, 300, "Tozim zeluko"),
+        (-530, 300, "48.336,00 €"),
+        (300, 315, "LAM 21%"),
+        (-530, 315, "10.150,56 €"),
+        (300, 330, "Foropa"),
+        (-530, 330, "58.486,56 €"),
+    ]
+    path = tmp_path / "x.pdf"
+    path.write_bytes(make_placed_pdf([page]))
+    inv = extract(path)
+    assert inv.invoice_number is not None and inv.invoice_number.value == "RE-959311"
+    assert inv.invoice_number.confidence == 0.5
+    assert inv.invoice_date is not None and inv.invoice_date.value == dt.date(2023, 6, 23)
+    assert inv.purchase_order is None and inv.due_date is None
+
+
 @pytest.mark.parametrize(
     ("text", "phone"),
     [

@@ -38,6 +38,7 @@ from invoice_extract.fields.parties import (
     address_lines,
     country_of,
     customer_block,
+    is_address_or_contact,
     named_by_email,
     spell_legal_form,
     unlabelled_customer,
@@ -283,6 +284,48 @@ def _totals_by_arithmetic(
                 TotalEntry("total", total[1], total[2], total[0], None, ARITHMETIC_SCORE),
             ]
     return []
+
+
+# How sure a header value is that no label names (the first identifier or date).
+UNLABELLED = 0.5
+_ORDINAL = re.compile(r"\d+(?:st|nd|rd|th)", re.IGNORECASE)
+
+
+def _unlabelled_number_and_date(
+    ctx: Context, inv: Invoice, table: Table | None, parties: list[Block], chosen: dict[str, Any]
+) -> None:
+    """Where no label the lexicon knows names them (a language it lacks): the invoice
+    number is the first identifier on the first page above the line items, outside the
+    parties' blocks and their address and contact lines; the invoice date is the first
+    date there."""
+    lines = ctx.layout.lines
+    end = min(table.lines) if table and table.lines else len(lines)
+    values = {str(c.value) for c in chosen.values()}
+    for line in lines[:end]:
+        if line.page != 1:
+            break
+        for seg in line.segments:
+            if any(b.contains(seg) for b in parties) or is_address_or_contact(seg.text):
+                continue
+            last = seg.words[-1]
+            number = last.text.strip(":#")
+            if (
+                "invoice_number" not in chosen
+                and inv.invoice_number is None
+                and len(number) >= 4
+                and looks_like_id(number)
+                and not _ORDINAL.fullmatch(number)
+                and number not in values
+            ):
+                inv.invoice_number = _text_field(ctx, number, [last], UNLABELLED)
+            if "invoice_date" not in chosen and inv.invoice_date is None:
+                for words in (seg.words, seg.words[-3:], [last]):
+                    date = parse_date(" ".join(w.text for w in words), ctx.date_order)
+                    if date is not None:
+                        inv.invoice_date = DateField(
+                            value=date, confidence=UNLABELLED, evidence=ctx.layout.evidence(words)
+                        )
+                        break
 
 
 def _amount(ctx: Context, value: Decimal, words: list[Word], conf: float) -> AmountField:
@@ -649,6 +692,8 @@ def map_fields(document: Document, config: PipelineConfig) -> Invoice:
             and not named_by_email(ctx, vend)
         ):
             cust, vend = vend, cust
+    if "invoice_number" not in chosen or "invoice_date" not in chosen:
+        _unlabelled_number_and_date(ctx, inv, table, [b for b in (vend, cust) if b], chosen)
     ids = _identifiers(ctx, cust)
     in_customer = [(v, s.words) for v, s in ctx.vat_ids if cust and cust.contains(s)]
     cust_vat = in_customer[0] if in_customer else None

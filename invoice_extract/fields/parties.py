@@ -324,6 +324,19 @@ def address_lines(ctx: Context, block: Block) -> list[Segment]:
     return out
 
 
+def is_address_or_contact(text: str) -> bool:
+    """Whether a line is one of a party's postcode and city, phone, e-mail, IBAN or VAT id:
+    no document metadata, whatever its labels."""
+    return bool(
+        postcode_country(text)
+        or names_city_by_postcode(text)
+        or _is_phone_number(text)
+        or _EMAIL.search(text)
+        or find_iban(text)
+        or find_vat_ids(text)
+    )
+
+
 def _is_phone_number(text: str) -> bool:
     """Whether text holds a phone number: an international one ('+42 37 4798323') or ten
     digits or more; no postcode has that many (a US ZIP+4 has nine)."""
@@ -397,6 +410,7 @@ __all__ = [
     "country_of",
     "customer_block",
     "has_legal_form",
+    "is_address_or_contact",
     "named_by_email",
     "named_country",
     "postcode_country",
