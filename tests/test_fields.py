@@ -884,8 +884,8 @@ def test_parties_without_labels_by_their_addresses_and_the_senders_email(
 
 def test_number_and_date_without_labels_are_the_first_above_the_items(tmp_path: Path) -> None:
     """Made-up labels: the invoice number is the first identifier above the line items
-    outside the parties' addresses and contacts, the date the first date; both at the
-    confidence of a value no label names."""
+    outside the parties' addresses and contacts, the date the first date, the due date the
+    last one after it; all at the confidence of a value no label names."""
     page = [
         (60, 60, "Nordwind Technik GmbH"),
         (60, 72, "Hauptstraße 12"),
@@ -913,7 +913,8 @@ def test_number_and_date_without_labels_are_the_first_above_the_items(tmp_path: 
     assert inv.invoice_number is not None and inv.invoice_number.value == "RE-959311"
     assert inv.invoice_number.confidence == 0.5
     assert inv.invoice_date is not None and inv.invoice_date.value == dt.date(2023, 6, 23)
-    assert inv.purchase_order is None and inv.due_date is None
+    assert inv.due_date is not None and inv.due_date.value == dt.date(2023, 7, 7)
+    assert inv.purchase_order is None
 
 
 @pytest.mark.parametrize(

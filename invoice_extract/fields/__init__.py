@@ -297,10 +297,11 @@ def _unlabelled_number_and_date(
     """Where no label the lexicon knows names them (a language it lacks): the invoice
     number is the first identifier on the first page above the line items, outside the
     parties' blocks and their address and contact lines; the invoice date is the first
-    date there."""
+    date there, and the due date the last one after it."""
     lines = ctx.layout.lines
     end = min(table.lines) if table and table.lines else len(lines)
     values = {str(c.value) for c in chosen.values()}
+    dates: list[tuple[dt.date, list[Word]]] = []
     for line in lines[:end]:
         if line.page != 1:
             break
@@ -318,14 +319,22 @@ def _unlabelled_number_and_date(
                 and number not in values
             ):
                 inv.invoice_number = _text_field(ctx, number, [last], UNLABELLED)
-            if "invoice_date" not in chosen and inv.invoice_date is None:
-                for words in (seg.words, seg.words[-3:], [last]):
-                    date = parse_date(" ".join(w.text for w in words), ctx.date_order)
-                    if date is not None:
-                        inv.invoice_date = DateField(
-                            value=date, confidence=UNLABELLED, evidence=ctx.layout.evidence(words)
-                        )
-                        break
+            for words in (seg.words, seg.words[-3:], [last]):
+                date = parse_date(" ".join(w.text for w in words), ctx.date_order)
+                if date is not None:
+                    dates.append((date, words))
+                    break
+
+    def field(date: dt.date, words: list[Word]) -> DateField:
+        return DateField(value=date, confidence=UNLABELLED, evidence=ctx.layout.evidence(words))
+
+    if "invoice_date" not in chosen and inv.invoice_date is None and dates:
+        inv.invoice_date = field(*dates[0])
+    if "due_date" not in chosen and inv.due_date is None and inv.invoice_date is not None:
+        issued = inv.invoice_date.value
+        later = [(date, words) for date, words in dates if date > issued]
+        if later:
+            inv.due_date = field(*later[-1])
 
 
 def _amount(ctx: Context, value: Decimal, words: list[Word], conf: float) -> AmountField:
