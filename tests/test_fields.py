@@ -906,10 +906,13 @@ def test_number_and_date_without_labels_are_the_first_above_the_items(tmp_path: 
         (-530, 315, "10.150,56 €"),
         (300, 330, "Foropa"),
         (-530, 330, "58.486,56 €"),
+        (60, 700, "Furovu nelabopi: IBAN DE89370400440532013000 VEM: COBADEFFXXX"),
     ]
     path = tmp_path / "x.pdf"
     path.write_bytes(make_placed_pdf([page]))
     inv = extract(path)
+    # A BIC of the IBAN's country, whatever its label.
+    assert inv.bic is not None and inv.bic.value == "COBADEFFXXX"
     assert inv.invoice_number is not None and inv.invoice_number.value == "RE-959311"
     assert inv.invoice_number.confidence == 0.5
     assert inv.invoice_date is not None and inv.invoice_date.value == dt.date(2023, 6, 23)

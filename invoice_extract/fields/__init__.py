@@ -605,8 +605,24 @@ def _identifiers(ctx: Context, customer: Block | None) -> Identifiers:
             if email and found.email is None and not (customer and customer.contains(seg)):
                 found.email = (email.group(0), seg.words)
     if found.bic is None:
-        found.bic = _bic_in_text(ctx.layout.lines)
+        found.bic = _bic_in_text(ctx.layout.lines) or _bic_of_iban_country(ctx)
     return found
+
+
+def _bic_of_iban_country(ctx: Context) -> tuple[str, list[Word]] | None:
+    """A BIC with no label the lexicon knows: a word in capitals that is a valid BIC of the
+    IBAN's country ('COBAES22500' beside 'IBAN ES72...')."""
+    if not ctx.ibans:
+        return None
+    country = ctx.ibans[0][0][:2]
+    for line in ctx.layout.lines:
+        for seg in line.segments:
+            for w in seg.words:
+                text = w.text.strip(".,;:()")
+                upper = len(text) in (8, 11) and text.isupper()
+                if upper and text[4:6] == country and is_bic(text):
+                    return text, [w]
+    return None
 
 
 def _looks_like_invoice(
