@@ -911,8 +911,9 @@ def test_number_and_date_without_labels_are_the_first_above_the_items(tmp_path: 
     path = tmp_path / "x.pdf"
     path.write_bytes(make_placed_pdf([page]))
     inv = extract(path)
-    # A BIC of the IBAN's country, whatever its label.
+    # A BIC of the IBAN's country and an international phone number, whatever their labels.
     assert inv.bic is not None and inv.bic.value == "COBADEFFXXX"
+    assert inv.vendor.phone is not None and inv.vendor.phone.value == "+49 30 1234567"
     assert inv.invoice_number is not None and inv.invoice_number.value == "RE-959311"
     assert inv.invoice_number.confidence == 0.5
     assert inv.invoice_date is not None and inv.invoice_date.value == dt.date(2023, 6, 23)
@@ -931,9 +932,9 @@ def test_number_and_date_without_labels_are_the_first_above_the_items(tmp_path: 
     ],
 )
 def test_a_phone_number_is_no_address_line(text: str, phone: bool) -> None:
-    from invoice_extract.fields.parties import _is_phone_number
+    from invoice_extract.fields.parties import is_phone_number
 
-    assert _is_phone_number(text) is phone
+    assert is_phone_number(text) is phone
 
 
 def test_a_label_ending_a_longer_label_names_no_value(tmp_path: Path) -> None:

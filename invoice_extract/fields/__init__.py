@@ -22,6 +22,8 @@ from invoice_extract.fields.context import Context, build_context
 from invoice_extract.fields.labels import LabelHit, match_label_suffix
 from invoice_extract.fields.lines import Segment, build_layout
 from invoice_extract.fields.normalise import (
+    find_iban,
+    find_vat_ids,
     is_bic,
     looks_like_id,
     parse_amount,
@@ -39,6 +41,7 @@ from invoice_extract.fields.parties import (
     country_of,
     customer_block,
     is_address_or_contact,
+    is_phone_number,
     named_by_email,
     spell_legal_form,
     unlabelled_customer,
@@ -606,7 +609,23 @@ def _identifiers(ctx: Context, customer: Block | None) -> Identifiers:
                 found.email = (email.group(0), seg.words)
     if found.bic is None:
         found.bic = _bic_in_text(ctx.layout.lines) or _bic_of_iban_country(ctx)
+    if found.phone is None:
+        found.phone = _unlabelled_phone(ctx, customer)
     return found
+
+
+def _unlabelled_phone(ctx: Context, customer: Block | None) -> tuple[str, list[Word]] | None:
+    """A phone number with no label the lexicon knows: the first international one, or one
+    of ten digits or more, outside the customer's block and not a fax's."""
+    for line in ctx.layout.lines:
+        for seg in line.segments:
+            if (customer and customer.contains(seg)) or "fax" in seg.norm.split():
+                continue
+            if is_phone_number(seg.text) and not (find_iban(seg.text) or find_vat_ids(seg.text)):
+                value = _id_value("phone", seg.text)
+                if value:
+                    return value, seg.words
+    return None
 
 
 def _bic_of_iban_country(ctx: Context) -> tuple[str, list[Word]] | None:

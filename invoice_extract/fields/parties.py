@@ -307,7 +307,7 @@ def address_lines(ctx: Context, block: Block) -> list[Segment]:
             continue
         if ctx.hits_of(seg) and any(h.kind == "id" for h in ctx.hits_of(seg)):
             continue
-        if _is_phone_number(text):  # a phone line whose label the lexicon does not know
+        if is_phone_number(text):  # a phone line whose label the lexicon does not know
             continue
         city = postcode_country(text) is not None or names_city_by_postcode(text)
         if city_at is not None:
@@ -330,14 +330,14 @@ def is_address_or_contact(text: str) -> bool:
     return bool(
         postcode_country(text)
         or names_city_by_postcode(text)
-        or _is_phone_number(text)
+        or is_phone_number(text)
         or _EMAIL.search(text)
         or find_iban(text)
         or find_vat_ids(text)
     )
 
 
-def _is_phone_number(text: str) -> bool:
+def is_phone_number(text: str) -> bool:
     """Whether text holds a phone number: an international one ('+42 37 4798323') or ten
     digits or more; no postcode has that many (a US ZIP+4 has nine)."""
     return any(
@@ -411,6 +411,7 @@ __all__ = [
     "customer_block",
     "has_legal_form",
     "is_address_or_contact",
+    "is_phone_number",
     "named_by_email",
     "named_country",
     "postcode_country",
