@@ -857,6 +857,7 @@ def test_parties_without_labels_by_their_addresses_and_the_senders_email(
         (350, 92, "4 King Street West"),
         (350, 104, "Vancouver, BC V6B 1A1"),
         (350, 116, "invoices@beacon.example"),
+        (60, 108, "FR05392309449"),
         (60, 200, "Invoice No.: 2024-118"),
         (60, 215, "Date: 01.02.2024"),
         (300, 300, "Total"),
@@ -873,8 +874,12 @@ def test_parties_without_labels_by_their_addresses_and_the_senders_email(
     assert inv.customer.address is not None
     assert inv.customer.address.value == "171 boulevard Voltaire, 33000 Bordeaux, France"
     assert inv.customer.country_code is not None and inv.customer.country_code.value == "FR"
+    # The VAT id under the customer's address is the customer's, not the sender's.
+    assert inv.customer.vat_id is not None and inv.customer.vat_id.value == "FR05392309449"
+    assert inv.vendor.vat_id is None
     # The vendor's address again in the footer is no customer.
-    page = [*page[4:], (60, 750, "Beacon Software Ltd."), (60, 762, "4 King Street West")]
+    page = [*page[4:9], *page[10:], (60, 750, "Beacon Software Ltd.")]
+    page += [(60, 762, "4 King Street West")]
     page += [(60, 774, "Vancouver, BC V6B 1A1")]
     path.write_bytes(make_placed_pdf([page]))
     inv = extract(path)

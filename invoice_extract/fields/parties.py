@@ -177,6 +177,7 @@ def _same_party(block: Block, other: Block | None) -> bool:
 
 
 MAX_STREET_LINES = 2
+MAX_CONTACT_LINES = 4  # lines below the city: country, phone, e-mail, VAT id
 
 
 def _address_above(ctx: Context, city: Segment, vendor: Block | None, taken: Taken) -> Block | None:
@@ -207,10 +208,15 @@ def _address_above(ctx: Context, city: Segment, vendor: Block | None, taken: Tak
     if name is None or not streets:
         return None
     segments = [*streets, city]
-    after = lines[city.line + 1] if city.line + 1 < len(lines) else None
-    country = aligned(after, city) if after is not None and after.page == city.page else None
-    if country is not None and named_country(country.text):
-        segments.append(country)
+    # Below: its country, then its own contacts and VAT id (the block's, not the sender's).
+    for line in lines[city.line + 1 : city.line + 1 + MAX_CONTACT_LINES]:
+        seg = aligned(line, city)
+        if line.page != city.page or seg is None or seg.y0 - segments[-1].y1 > BLOCK_GAP * lh:
+            break
+        country = len(segments) == len(streets) + 1 and named_country(seg.text)
+        if not (country or is_address_or_contact(seg.text)):
+            break
+        segments.append(seg)
     return Block(segments=segments, name=name)
 
 
