@@ -926,6 +926,30 @@ def test_number_and_date_without_labels_are_the_first_above_the_items(tmp_path: 
     assert inv.purchase_order is None
 
 
+def test_a_lone_digit_read_as_a_letter_in_a_numeric_cell(tmp_path: Path) -> None:
+    """OCR reads a lone '1' in a quantity column as 'I' (and '0' as 'O'): on a page read by
+    OCR that cell is the digit; printed text stays as it is."""
+    from invoice_extract.config import PipelineConfig
+    from invoice_extract.fields import map_fields
+    from invoice_extract.ingest import load_document
+
+    page = [(60, 100, "Invoice No.: R-1"), (60, 115, "Date: 01.02.2024")]
+    page += [(60, 200, "Description"), (-330, 200, "Qty"), (-430, 200, "Price")]
+    page += [(-530, 200, "Amount"), (60, 215, "Widget"), (-330, 215, "I")]
+    page += [(-430, 215, "10.00"), (-530, 215, "10.00"), (400, 245, "Total")]
+    page += [(-530, 245, "10.00")]
+    path = tmp_path / "x.pdf"
+    path.write_bytes(make_placed_pdf([page]))
+    config = PipelineConfig()
+    doc = load_document(path, config.limits)
+    [item] = map_fields(doc, config).line_items
+    assert item.quantity is None
+    for p in doc.pages:
+        p.text_source = "ocr"
+    [item] = map_fields(doc, config).line_items
+    assert item.quantity is not None and item.quantity.value == 1
+
+
 @pytest.mark.parametrize(
     ("text", "phone"),
     [

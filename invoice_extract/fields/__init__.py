@@ -295,7 +295,7 @@ _ORDINAL = re.compile(r"\d+(?:st|nd|rd|th)", re.IGNORECASE)
 
 
 def _unlabelled_number_and_date(
-    ctx: Context, inv: Invoice, table: Table | None, parties: list[Block], chosen: dict[str, Any]
+    ctx: Context, inv: Invoice, table: Table | None, parties: list[Block]
 ) -> None:
     """Where no label the lexicon knows names them (a language it lacks): the invoice
     number is the first identifier on the first page above the line items, outside the
@@ -303,7 +303,6 @@ def _unlabelled_number_and_date(
     date there, and the due date the last one after it."""
     lines = ctx.layout.lines
     end = min(table.lines) if table and table.lines else len(lines)
-    values = {str(c.value) for c in chosen.values()}
     dates: list[tuple[dt.date, list[Word]]] = []
     for line in lines[:end]:
         if line.page != 1:
@@ -314,12 +313,10 @@ def _unlabelled_number_and_date(
             last = seg.words[-1]
             number = last.text.strip(":#")
             if (
-                "invoice_number" not in chosen
-                and inv.invoice_number is None
+                inv.invoice_number is None
                 and len(number) >= 4
                 and looks_like_id(number)
                 and not _ORDINAL.fullmatch(number)
-                and number not in values
             ):
                 inv.invoice_number = _text_field(ctx, number, [last], UNLABELLED)
             for words in (seg.words, seg.words[-3:], [last]):
@@ -331,9 +328,9 @@ def _unlabelled_number_and_date(
     def field(date: dt.date, words: list[Word]) -> DateField:
         return DateField(value=date, confidence=UNLABELLED, evidence=ctx.layout.evidence(words))
 
-    if "invoice_date" not in chosen and inv.invoice_date is None and dates:
+    if dates:
         inv.invoice_date = field(*dates[0])
-    if "due_date" not in chosen and inv.due_date is None and inv.invoice_date is not None:
+    if inv.invoice_date is not None:
         issued = inv.invoice_date.value
         later = [(date, words) for date, words in dates if date > issued]
         if later:
@@ -736,8 +733,10 @@ def map_fields(document: Document, config: PipelineConfig) -> Invoice:
             and not named_by_email(ctx, vend)
         ):
             cust, vend = vend, cust
-    if "invoice_number" not in chosen or "invoice_date" not in chosen:
-        _unlabelled_number_and_date(ctx, inv, table, [b for b in (vend, cust) if b], chosen)
+    if not chosen:
+        # No header label known at all (a language the lexicon lacks, not one label that
+        # OCR garbled): the number and the dates by their place.
+        _unlabelled_number_and_date(ctx, inv, table, [b for b in (vend, cust) if b])
     ids = _identifiers(ctx, cust)
     in_customer = [(v, s.words) for v, s in ctx.vat_ids if cust and cust.contains(s)]
     cust_vat = in_customer[0] if in_customer else None

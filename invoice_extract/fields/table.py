@@ -602,11 +602,24 @@ def _next_page(lines: list[Line], i: int) -> int:
     return i
 
 
+# Letters OCR reads for a lone digit ('I' for '1', 'O' for '0'): in a numeric cell of a
+# page read by OCR that holds nothing else, taken for the digit.
+_DIGIT_LOOKALIKES = str.maketrans("IlL|Oo", "111100")
+_LOOKALIKES_ONLY = re.compile(r"[IlL|Oo0-9.,]+")
+
+
 def cell_value(row: Row, name: str, ctx: Context) -> tuple[object, list[Word]] | None:
     words = row.cells.get(name)
     if not words:
         return None
     text = _text(words)
+    if (
+        name in NUMERIC
+        and ctx.layout.pages[words[0].page].ocr
+        and _LOOKALIKES_ONLY.fullmatch(text)
+        and not text.isdigit()
+    ):
+        text = text.translate(_DIGIT_LOOKALIKES)
     value: object
     if name in ("unit_price", "amount"):
         value = parse_amount(text, ctx.decimal_mark)
