@@ -926,6 +926,18 @@ def test_number_and_date_without_labels_are_the_first_above_the_items(tmp_path: 
     assert inv.purchase_order is None
 
 
+def test_a_number_without_a_phone_label_is_no_phone_where_labels_are_known(
+    tmp_path: Path,
+) -> None:
+    """Where the lexicon knows the language, a number of ten digits with no phone label (a
+    German tax number) is not taken for the phone, as it is in a language it lacks."""
+    lines = ["Nordwind Technik GmbH", "Hauptstraße 12", "10115 Berlin", "St.-Nr. 143/123/45678"]
+    lines += ["", "Rechnung Nr. R-1", "Datum: 01.02.2024", "Gesamtbetrag: 100,00 EUR"]
+    path = tmp_path / "x.pdf"
+    path.write_bytes(make_pdf(lines))
+    assert extract(path).vendor.phone is None
+
+
 def test_a_lone_digit_read_as_a_letter_in_a_numeric_cell(tmp_path: Path) -> None:
     """OCR reads a lone '1' in a quantity column as 'I' (and '0' as 'O'): on a page read by
     OCR that cell is the digit; printed text stays as it is."""

@@ -578,9 +578,11 @@ def _id_value(kind: str, text: str) -> str | None:
     return None
 
 
-def _identifiers(ctx: Context, customer: Block | None) -> Identifiers:
+def _identifiers(ctx: Context, customer: Block | None, unlabelled: bool = False) -> Identifiers:
     """The vendor's BIC, e-mail, phone and registration number: validated where a format or
-    checksum exists, taken right after (or beside) their labels."""
+    checksum exists, taken right after (or beside) their labels. ``unlabelled``: no header
+    label is known at all, so a phone number is also read without one (elsewhere a tax or
+    account number of ten digits would pass for one)."""
     found = Identifiers()
     for line in ctx.layout.lines:
         for i, seg in enumerate(line.segments):
@@ -606,7 +608,7 @@ def _identifiers(ctx: Context, customer: Block | None) -> Identifiers:
                 found.email = (email.group(0), seg.words)
     if found.bic is None:
         found.bic = _bic_in_text(ctx.layout.lines) or _bic_of_iban_country(ctx)
-    if found.phone is None:
+    if found.phone is None and unlabelled:
         found.phone = _unlabelled_phone(ctx, customer)
     return found
 
@@ -737,7 +739,7 @@ def map_fields(document: Document, config: PipelineConfig) -> Invoice:
         # No header label known at all (a language the lexicon lacks, not one label that
         # OCR garbled): the number and the dates by their place.
         _unlabelled_number_and_date(ctx, inv, table, [b for b in (vend, cust) if b])
-    ids = _identifiers(ctx, cust)
+    ids = _identifiers(ctx, cust, unlabelled=not chosen)
     in_customer = [(v, s.words) for v, s in ctx.vat_ids if cust and cust.contains(s)]
     cust_vat = in_customer[0] if in_customer else None
     vend_vat = next(
