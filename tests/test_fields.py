@@ -672,6 +672,18 @@ def test_a_price_with_its_code_before_it_stays_out_of_the_unit_column(tmp_path: 
     assert item.unit_price is not None and item.unit_price.value == Decimal("1169.87")
 
 
+# A base, a tax line whose printed rate of the base is its amount, and their sum, in words
+# no lexicon knows.
+MADE_UP_TOTALS = [
+    (300, 300, "Tozim zeluko"),
+    (-530, 300, "48.336,00 €"),
+    (300, 315, "LAM 21%"),
+    (-530, 315, "10.150,56 €"),
+    (300, 330, "Foropa"),
+    (-530, 330, "58.486,56 €"),
+]
+
+
 def test_totals_are_read_by_their_arithmetic_in_a_language_no_lexicon_knows(
     tmp_path: Path,
 ) -> None:
@@ -683,12 +695,7 @@ def test_totals_are_read_by_their_arithmetic_in_a_language_no_lexicon_knows(
     page = [
         (60, 60, "Vertex Media N.V."),
         (60, 75, "IBAN DE89370400440532013000"),
-        (300, 300, "Tozim zeluko"),
-        (-530, 300, "48.336,00 €"),
-        (300, 315, "LAM 21%"),
-        (-530, 315, "10.150,56 €"),
-        (300, 330, "Foropa"),
-        (-530, 330, "58.486,56 €"),
+        *MADE_UP_TOTALS,
     ]
     path = tmp_path / "x.pdf"
     path.write_bytes(make_placed_pdf([page]))
@@ -905,12 +912,7 @@ def test_number_and_date_without_labels_are_the_first_above_the_items(tmp_path: 
         (450, 84, "PO-95775"),
         (350, 96, "Sez Varo"),
         (450, 96, "07.07.2023"),
-        (300, 300, "Tozim zeluko"),
-        (-530, 300, "48.336,00 €"),
-        (300, 315, "LAM 21%"),
-        (-530, 315, "10.150,56 €"),
-        (300, 330, "Foropa"),
-        (-530, 330, "58.486,56 €"),
+        *MADE_UP_TOTALS,
         (60, 700, "Furovu nelabopi: IBAN DE89370400440532013000 VEM: COBADEFFXXX"),
     ]
     path = tmp_path / "x.pdf"

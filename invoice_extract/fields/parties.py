@@ -49,6 +49,11 @@ class Block:
     def contains(self, seg: Segment) -> bool:
         return any(s is seg for s in self.segments) or seg is self.name
 
+    @property
+    def name_text(self) -> str:
+        """The party's name as printed ('' where the block has none)."""
+        return self.inline_name or (self.name.text if self.name else "")
+
 
 _LEGAL_FORM_TAILS = tuple(f" {fold_confusions(form)}" for form in LEGAL_FORMS)
 _SPELLED_LEGAL_FORM_TAILS = tuple(f" {form}" for form in LEGAL_FORMS)
@@ -172,8 +177,7 @@ def _same_party(block: Block, other: Block | None) -> bool:
     """Whether two blocks name one party (the vendor's address again in the footer)."""
     if other is None:
         return False
-    names = [b.inline_name or (b.name.text if b.name else "") for b in (block, other)]
-    return _compact(names[0]) == _compact(names[1])
+    return _compact(block.name_text) == _compact(other.name_text)
 
 
 MAX_STREET_LINES = 2
@@ -223,8 +227,7 @@ def _address_above(ctx: Context, city: Segment, vendor: Block | None, taken: Tak
 def named_by_email(ctx: Context, block: Block) -> bool:
     """Whether an e-mail address on the document names the block's party in its domain
     ('billing@beacon.example' for 'Beacon Software Ltd.'): the sender's own address."""
-    name = block.inline_name or (block.name.text if block.name else "")
-    words = set(normalise(name).split())
+    words = set(normalise(block.name_text).split())
     for line in ctx.layout.lines:
         for match in _EMAIL.finditer(line.text):
             domain = match.group(0).split("@", 1)[1]
@@ -309,11 +312,8 @@ def address_lines(ctx: Context, block: Block) -> list[Segment]:
     city_at: int | None = None
     for seg in block.segments:
         text = seg.text
-        if find_vat_ids(text) or _EMAIL.search(text) or find_iban(text):
-            continue
-        if ctx.hits_of(seg) and any(h.kind == "id" for h in ctx.hits_of(seg)):
-            continue
-        if is_phone_number(text):  # a phone line whose label the lexicon does not know
+        # Contacts and ids: a phone line too where the lexicon knows no label for it.
+        if _is_contact(text) or any(h.kind == "id" for h in ctx.hits_of(seg)):
             continue
         city = postcode_country(text) is not None or names_city_by_postcode(text)
         if city_at is not None:
@@ -333,13 +333,13 @@ def address_lines(ctx: Context, block: Block) -> list[Segment]:
 def is_address_or_contact(text: str) -> bool:
     """Whether a line is one of a party's postcode and city, phone, e-mail, IBAN or VAT id:
     no document metadata, whatever its labels."""
+    return bool(postcode_country(text) or names_city_by_postcode(text) or _is_contact(text))
+
+
+def _is_contact(text: str) -> bool:
+    """Whether a line holds a VAT id, an e-mail address, an IBAN or a phone number."""
     return bool(
-        postcode_country(text)
-        or names_city_by_postcode(text)
-        or is_phone_number(text)
-        or _EMAIL.search(text)
-        or find_iban(text)
-        or find_vat_ids(text)
+        find_vat_ids(text) or _EMAIL.search(text) or find_iban(text) or is_phone_number(text)
     )
 
 

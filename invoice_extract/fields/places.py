@@ -245,7 +245,7 @@ def city_country(texts: list[str], near: Sequence[str] = ()) -> str | None:
     'Bengaluru - 560001'), or on a line of its own at the end ('Berlin'); None where no
     city is named or its name is ambiguous. ``near``: countries the document shows other
     evidence of, which settle a name that cities of like size share."""
-    parts = [p.strip() for text in texts for p in text.split(",") if p.strip()]
+    parts = _parts(texts)
     for k, part in enumerate(reversed(parts)):
         for name, postcode in _readings(part, last=k == 0):
             if code := _country(name, postcode, near):
@@ -257,12 +257,16 @@ def names_city_by_postcode(text: str) -> bool:
     """Whether ``text`` names a city beside a postcode it may have ('10115 Berlin',
     'Bergen 5003'), whichever country's: the line that ends an address but for its
     country."""
-    parts = [p.strip() for p in text.split(",") if p.strip()]
     return any(
         postcode is not None and _ranked(name, postcode)
-        for part in parts
+        for part in _parts([text])
         for name, postcode in _readings(part, last=False)
     )
+
+
+def _parts(texts: list[str]) -> list[str]:
+    """The comma-separated parts of address lines, in order."""
+    return [p.strip() for text in texts for p in text.split(",") if p.strip()]
 
 
 def _is_name(word: str) -> bool:

@@ -553,7 +553,8 @@ def _read_rows(ctx: Context, table: Table, start: int) -> int:
         line = lines[i]
         cells = _assign(line, table.columns, ctx.layout.pages[page].width)
         ending = _ending(line, cells, ctx)
-        if table.by_arithmetic and "amount" in cells and not _is_row_start(cells, ctx, True):
+        row_start = _is_row_start(cells, ctx, table.by_arithmetic)
+        if table.by_arithmetic and "amount" in cells and not row_start:
             # An amount without quantity and price: the totals block, or a sum carried to
             # the next page, which only the rows there can tell apart.
             ending = "carry"
@@ -567,7 +568,7 @@ def _read_rows(ctx: Context, table: Table, start: int) -> int:
         if last_y is not None and line.y0 - last_y > END_GAP * lh:
             table.end_line = i
             return _next_page(lines, i)
-        if _is_row_start(cells, ctx, table.by_arithmetic):
+        if row_start:
             table.rows.append(Row(cells=cells, page=page, lines=[i]))
             last_y = line.y1
         elif (
