@@ -894,6 +894,51 @@ def test_parties_without_labels_by_their_addresses_and_the_senders_email(
     assert inv.customer.name is None
 
 
+VENDOR_WITHOUT_LABELS = [
+    (60, 60, "Beacon Industries S.L."),
+    (60, 72, "Avenida Diagonal, 157"),
+    (60, 84, "46002 Valencia"),
+    (60, 96, "España"),
+    (60, 108, "Zil. +34 59 7024846"),
+    (60, 120, "TAZ: ESB84788777"),
+]
+CUSTOMER_WITHOUT_LABELS = ["Alpen Technik AG", "Hauptstraße 164", "80331 München", "Deutschland"]
+
+
+@pytest.mark.parametrize(
+    "customer",
+    [
+        # In the other column, its lines set between the sender's.
+        [(350, 66 + 12 * k, text) for k, text in enumerate(CUSTOMER_WITHOUT_LABELS)],
+        # Under the sender's block in its column, after a label no lexicon knows.
+        [(60, 144, "Borodefatilofami")]
+        + [(60, 156 + 12 * k, text) for k, text in enumerate(CUSTOMER_WITHOUT_LABELS)],
+    ],
+    ids=["other column", "same column"],
+)
+def test_a_customer_without_labels_wherever_its_block_stands(
+    tmp_path: Path, customer: list[tuple[float, float, str]]
+) -> None:
+    """The customer's block without a label, with its VAT id under its country: found
+    beside the sender's block with its lines between the sender's, and below the sender's
+    block in the same column."""
+    y = customer[-1][1] + 12
+    page = [*VENDOR_WITHOUT_LABELS, *customer, (customer[-1][0], y, "TAZ DE687512359")]
+    page += [(60, 260, "Invoice No.: 2024-118"), (60, 275, "Date: 01.02.2024")]
+    page += [(300, 300, "Total"), (-530, 300, "1.250,00 EUR")]
+    path = tmp_path / "x.pdf"
+    path.write_bytes(make_placed_pdf([page]))
+    inv = extract(path)
+    assert inv.vendor.name is not None and inv.vendor.name.value == "Beacon Industries S.L."
+    assert inv.vendor.address is not None
+    assert inv.vendor.address.value == "Avenida Diagonal, 157, 46002 Valencia, España"
+    assert inv.vendor.vat_id is not None and inv.vendor.vat_id.value == "ESB84788777"
+    assert inv.customer.name is not None and inv.customer.name.value == "Alpen Technik AG"
+    assert inv.customer.address is not None
+    assert inv.customer.address.value == "Hauptstraße 164, 80331 München, Deutschland"
+    assert inv.customer.vat_id is not None and inv.customer.vat_id.value == "DE687512359"
+
+
 def test_number_and_date_without_labels_are_the_first_above_the_items(tmp_path: Path) -> None:
     """Made-up labels: the invoice number is the first identifier above the line items
     outside the parties' addresses and contacts, the date the first date, the due date the

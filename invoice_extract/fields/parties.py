@@ -160,6 +160,7 @@ def unlabelled_customer(ctx: Context, vendor: Block | None, taken: Taken) -> Blo
     """Where no label the lexicon knows names the customer: the first block on the first
     page, other than the vendor's, of a name above one or two street lines (with a house
     number) and a line with a postcode and city, and its country if one follows."""
+    vendor = _own_part(ctx, vendor) if vendor is not None else None
     for line in ctx.layout.by_page.get(1, []):
         if line.index in taken.lines:
             continue
@@ -171,6 +172,24 @@ def unlabelled_customer(ctx: Context, vendor: Block | None, taken: Taken) -> Blo
                 if block is not None and not _same_party(block, vendor):
                     return block
     return None
+
+
+def _own_part(ctx: Context, block: Block) -> Block:
+    """The block up to where its party's lines end: its address, then its contacts and ids.
+    A block found by alignment alone can run on into the next party's (its label, name and
+    street), as address_lines tells."""
+    address = address_lines(ctx, block)
+    if not address:
+        return block
+    end = 1 + max(i for i, s in enumerate(block.segments) if any(s is a for a in address))
+    while end < len(block.segments) and _is_contact_or_id(ctx, block.segments[end]):
+        end += 1
+    return Block(
+        segments=block.segments[:end],
+        name=block.name,
+        inline_name=block.inline_name,
+        address=block.address,
+    )
 
 
 def _same_party(block: Block, other: Block | None) -> bool:
@@ -197,9 +216,11 @@ def _address_above(ctx: Context, city: Segment, vendor: Block | None, taken: Tak
     name: Segment | None = None
     below = city
     for line in reversed(lines[: city.line]):
-        seg = aligned(line, city)
-        if line.page != city.page or seg is None or below.y0 - seg.y1 > BLOCK_GAP * lh:
+        if line.page != city.page or below.y0 - line.y1 > BLOCK_GAP * lh:
             break
+        seg = aligned(line, city)
+        if seg is None:  # a line of another column, between two of this block's
+            continue
         if vendor is not None and vendor.contains(seg):
             return None
         if any(ch.isdigit() for ch in seg.text) and len(streets) < MAX_STREET_LINES:
@@ -213,9 +234,13 @@ def _address_above(ctx: Context, city: Segment, vendor: Block | None, taken: Tak
         return None
     segments = [*streets, city]
     # Below: its country, then its own contacts and VAT id (the block's, not the sender's).
-    for line in lines[city.line + 1 : city.line + 1 + MAX_CONTACT_LINES]:
+    for line in lines[city.line + 1 :]:
+        if line.page != city.page or line.y0 - segments[-1].y1 > BLOCK_GAP * lh:
+            break
         seg = aligned(line, city)
-        if line.page != city.page or seg is None or seg.y0 - segments[-1].y1 > BLOCK_GAP * lh:
+        if seg is None:
+            continue
+        if len(segments) == len(streets) + 1 + MAX_CONTACT_LINES:
             break
         country = len(segments) == len(streets) + 1 and named_country(seg.text)
         if not (country or is_address_or_contact(seg.text)):
@@ -313,7 +338,7 @@ def address_lines(ctx: Context, block: Block) -> list[Segment]:
     for seg in block.segments:
         text = seg.text
         # Contacts and ids: a phone line too where the lexicon knows no label for it.
-        if _is_contact(text) or any(h.kind == "id" for h in ctx.hits_of(seg)):
+        if _is_contact_or_id(ctx, seg):
             continue
         city = postcode_country(text) is not None or names_city_by_postcode(text)
         if city_at is not None:
@@ -341,6 +366,10 @@ def _is_contact(text: str) -> bool:
     return bool(
         find_vat_ids(text) or _EMAIL.search(text) or find_iban(text) or is_phone_number(text)
     )
+
+
+def _is_contact_or_id(ctx: Context, seg: Segment) -> bool:
+    return _is_contact(seg.text) or any(h.kind == "id" for h in ctx.hits_of(seg))
 
 
 def is_phone_number(text: str) -> bool:
