@@ -824,6 +824,8 @@ def test_a_row_is_known_by_its_arithmetic(
         (["K29734", "2024/05/01"], "Hauptstraße 12, 10115 Berlin"),
         # The country after the city is the address's; what follows it is not.
         (["Deutschland", "Lopadu Vemi"], "Hauptstraße 12, 10115 Berlin, Deutschland"),
+        # After its contacts, what follows (a title no lexicon knows) is not the address's.
+        (["Lopa +49 30 1234567", "", "LATULOL"], "Hauptstraße 12, 10115 Berlin"),
     ],
 )
 def test_an_address_ends_after_its_city_and_country(
@@ -954,7 +956,7 @@ def test_number_and_date_without_labels_are_the_first_above_the_items(tmp_path: 
         (350, 72, "Varo pa Sekus"),
         (450, 72, "23.06.2023"),
         (350, 84, "Vofi Buduv Zu."),
-        (450, 84, "PO-95775"),
+        (450, 84, "4500095775"),  # an order number of ten digits: no phone
         (350, 96, "Sez Varo"),
         (450, 96, "07.07.2023"),
         *MADE_UP_TOTALS,

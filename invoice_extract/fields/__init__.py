@@ -614,8 +614,10 @@ def _identifiers(ctx: Context, customer: Block | None, unlabelled: bool = False)
 
 
 def _unlabelled_phone(ctx: Context, customer: Block | None) -> tuple[str, list[Word]] | None:
-    """A phone number with no label the lexicon knows: the first international one, or one
-    of ten digits or more, outside the customer's block and not a fax's."""
+    """A phone number with no label the lexicon knows, outside the customer's block and not
+    a fax's: the first international one, else the first of ten digits or more set in
+    groups ('030 1234 5678'; '4500035896' is likelier an order number)."""
+    found: list[tuple[str, list[Word]]] = []
     for line in ctx.layout.lines:
         for seg in line.segments:
             if (customer and customer.contains(seg)) or "fax" in seg.norm.split():
@@ -623,8 +625,10 @@ def _unlabelled_phone(ctx: Context, customer: Block | None) -> tuple[str, list[W
             if is_phone_number(seg.text) and not (find_iban(seg.text) or find_vat_ids(seg.text)):
                 value = _id_value("phone", seg.text)
                 if value:
-                    return value, seg.words
-    return None
+                    found.append((value, seg.words))
+    international = [f for f in found if f[0].startswith("+")]
+    grouped = [f for f in found if not f[0].isdigit()]
+    return (international or grouped or [None])[0]
 
 
 def _bic_of_iban_country(ctx: Context) -> tuple[str, list[Word]] | None:

@@ -332,14 +332,19 @@ def address_lines(ctx: Context, block: Block) -> list[Segment]:
     """The block's address lines: not ids, contacts or labels. After the line with the
     postcode and city, the address ends at its country, or before a label (a line ending in
     ':'), an identifier or a date; where another party follows (a company name or a second
-    city: no label the lexicon knows set them apart), the lines between are its label."""
+    city: no label the lexicon knows set them apart), the lines between are its label. After
+    the city and a contact or id, nothing but contacts and ids is the address's."""
     out: list[Segment] = []
     city_at: int | None = None
+    contacts_after_city = False
     for seg in block.segments:
         text = seg.text
         # Contacts and ids: a phone line too where the lexicon knows no label for it.
         if _is_contact_or_id(ctx, seg):
+            contacts_after_city = city_at is not None
             continue
+        if contacts_after_city:
+            break
         city = postcode_country(text) is not None or names_city_by_postcode(text)
         if city_at is not None:
             if has_legal_form(text) or city:
