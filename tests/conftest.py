@@ -88,7 +88,8 @@ def make_pdf(
     return buf.getvalue()
 
 
-Placed = tuple[float, float, str]  # x, y from the top, text
+# x, y from the top, text; optionally its font size
+Placed = tuple[float, float, str] | tuple[float, float, str, float]
 
 
 def make_placed_pdf(pages: list[list[Placed]], size: float = 9) -> bytes:
@@ -98,10 +99,10 @@ def make_placed_pdf(pages: list[list[Placed]], size: float = 9) -> bytes:
     buf = io.BytesIO()
     c = Canvas(buf, pagesize=A4)
     height = A4[1]
-    font = _font_for([text for page in pages for _, _, text in page])
+    font = _font_for([placed[2] for page in pages for placed in page])
     for page in pages:
-        c.setFont(font, size)
-        for x, y, text in page:
+        for x, y, text, *own_size in page:
+            c.setFont(font, own_size[0] if own_size else size)
             if x < 0:
                 c.drawRightString(-x, height - y, text)
             else:

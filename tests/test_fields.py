@@ -17,7 +17,7 @@ from invoice_extract.fields.normalise import parse_amount
 from invoice_extract.fields.parties import postcode_country, spell_legal_form
 from invoice_extract.fields.places import city_country
 
-from .conftest import DIGITAL, extract_generated, make_pdf, make_placed_pdf
+from .conftest import DIGITAL, Placed, extract_generated, make_pdf, make_placed_pdf
 
 
 def _segment(text: str):  # type: ignore[no-untyped-def]
@@ -939,6 +939,25 @@ def test_a_customer_without_labels_wherever_its_block_stands(
     assert inv.customer.address is not None
     assert inv.customer.address.value == "Hauptstraße 164, 80331 München, Deutschland"
     assert inv.customer.vat_id is not None and inv.customer.vat_id.value == "DE687512359"
+
+
+def test_a_sender_line_names_the_vendor_without_labels(tmp_path: Path) -> None:
+    """A small sender line above the recipient's address ('name · street · city', as in a
+    window envelope) is the vendor's, though the recipient's name is printed larger."""
+    sender = "Sterling Industries LLP · 39 Station Road · Manchester M1 1AE"
+    page: list[Placed] = [(60, 80, sender, 6)]
+    page += [(60, 100, "Sterling Technik Limited", 11), (60, 114, "79 High Street")]
+    page += [(60, 126, "Edinburgh EH1 1YZ"), (60, 138, "United Kingdom")]
+    page += [(60, 260, "Invoice No.: 2024-118"), (60, 275, "Date: 01.02.2024")]
+    page += [(300, 300, "Total"), (-530, 300, "1,250.00 GBP")]
+    path = tmp_path / "x.pdf"
+    path.write_bytes(make_placed_pdf([page]))
+    inv = extract(path)
+    assert inv.vendor.name is not None and inv.vendor.name.value == "Sterling Industries LLP"
+    assert inv.vendor.address is not None
+    assert inv.vendor.address.value == "39 Station Road, Manchester M1 1AE"
+    assert inv.customer.name is not None
+    assert inv.customer.name.value == "Sterling Technik Limited"
 
 
 def test_number_and_date_without_labels_are_the_first_above_the_items(tmp_path: Path) -> None:

@@ -167,7 +167,7 @@ def unlabelled_customer(ctx: Context, vendor: Block | None, taken: Taken) -> Blo
         for seg in line.segments:
             if id(seg) in taken.segments or (vendor is not None and vendor.contains(seg)):
                 continue
-            if postcode_country(seg.text) or names_city_by_postcode(seg.text):
+            if is_city_line(seg.text):
                 block = _address_above(ctx, seg, vendor, taken)
                 if block is not None and not _same_party(block, vendor):
                     return block
@@ -304,6 +304,10 @@ def vendor_block(ctx: Context, customer: Block | None, taken: Taken) -> Block | 
                 or _is_noise(ctx, seg)
             ):
                 continue
+            parts = split_parts(seg.text)
+            if len(parts) >= 3 and has_legal_form(parts[0]) and is_city_line(parts[-1]):
+                # A sender line, small above the recipient's address: its name, street, city.
+                return Block(inline_name=parts[0], segments=[seg], address=parts[1:])
             score = seg.height / ctx.layout.line_height + (2.0 if has_legal_form(seg.text) else 0)
             score -= line.y0 / height  # higher up is likelier
             if best is None or score > best[0]:
@@ -345,7 +349,7 @@ def address_lines(ctx: Context, block: Block) -> list[Segment]:
             continue
         if contacts_after_city:
             break
-        city = postcode_country(text) is not None or names_city_by_postcode(text)
+        city = is_city_line(text)
         if city_at is not None:
             if has_legal_form(text) or city:
                 countries = [k for k in range(city_at + 1, len(out)) if named_country(out[k].text)]
@@ -363,7 +367,13 @@ def address_lines(ctx: Context, block: Block) -> list[Segment]:
 def is_address_or_contact(text: str) -> bool:
     """Whether a line is one of a party's postcode and city, phone, e-mail, IBAN or VAT id:
     no document metadata, whatever its labels."""
-    return bool(postcode_country(text) or names_city_by_postcode(text) or _is_contact(text))
+    return is_city_line(text) or _is_contact(text)
+
+
+def is_city_line(text: str) -> bool:
+    """Whether text holds a postcode only one country's format fits, or a city beside a
+    postcode: the line of an address that names its place."""
+    return postcode_country(text) is not None or names_city_by_postcode(text)
 
 
 def _is_contact(text: str) -> bool:
