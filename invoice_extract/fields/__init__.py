@@ -628,7 +628,7 @@ def _unlabelled_phone(ctx: Context, customer: Block | None) -> tuple[str, list[W
                     found.append((value, seg.words))
     international = [f for f in found if f[0].startswith("+")]
     grouped = [f for f in found if not f[0].isdigit()]
-    return (international or grouped or [None])[0]
+    return next(iter(international or grouped), None)
 
 
 def _bic_of_iban_country(ctx: Context) -> tuple[str, list[Word]] | None:
