@@ -919,26 +919,21 @@ CUSTOMER_WITHOUT_LABELS = ["Alpen Technik AG", "Hauptstraße 164", "80331 Münch
     ids=["other column", "same column"],
 )
 def test_a_customer_without_labels_wherever_its_block_stands(
-    tmp_path: Path, customer: list[tuple[float, float, str]]
+    tmp_path: Path, customer: list[Placed]
 ) -> None:
     """The customer's block without a label, with its VAT id under its country: found
     beside the sender's block with its lines between the sender's, and below the sender's
     block in the same column."""
     y = customer[-1][1] + 12
     page = [*VENDOR_WITHOUT_LABELS, *customer, (customer[-1][0], y, "TAZ DE687512359")]
-    page += [(60, 260, "Invoice No.: 2024-118"), (60, 275, "Date: 01.02.2024")]
-    page += [(300, 300, "Total"), (-530, 300, "1.250,00 EUR")]
-    path = tmp_path / "x.pdf"
-    path.write_bytes(make_placed_pdf([page]))
-    inv = extract(path)
-    assert inv.vendor.name is not None and inv.vendor.name.value == "Beacon Industries S.L."
-    assert inv.vendor.address is not None
-    assert inv.vendor.address.value == "Avenida Diagonal, 157, 46002 Valencia, España"
-    assert inv.vendor.vat_id is not None and inv.vendor.vat_id.value == "ESB84788777"
-    assert inv.customer.name is not None and inv.customer.name.value == "Alpen Technik AG"
-    assert inv.customer.address is not None
-    assert inv.customer.address.value == "Hauptstraße 164, 80331 München, Deutschland"
-    assert inv.customer.vat_id is not None and inv.customer.vat_id.value == "DE687512359"
+    assert _parties(tmp_path, page, "1.250,00 EUR") == {
+        "vendor.name": "Beacon Industries S.L.",
+        "vendor.address": "Avenida Diagonal, 157, 46002 Valencia, España",
+        "vendor.vat_id": "ESB84788777",
+        "customer.name": "Alpen Technik AG",
+        "customer.address": "Hauptstraße 164, 80331 München, Deutschland",
+        "customer.vat_id": "DE687512359",
+    }
 
 
 def test_a_sender_line_names_the_vendor_without_labels(tmp_path: Path) -> None:
@@ -948,16 +943,30 @@ def test_a_sender_line_names_the_vendor_without_labels(tmp_path: Path) -> None:
     page: list[Placed] = [(60, 80, sender, 6)]
     page += [(60, 100, "Sterling Technik Limited", 11), (60, 114, "79 High Street")]
     page += [(60, 126, "Edinburgh EH1 1YZ"), (60, 138, "United Kingdom")]
-    page += [(60, 260, "Invoice No.: 2024-118"), (60, 275, "Date: 01.02.2024")]
-    page += [(300, 300, "Total"), (-530, 300, "1,250.00 GBP")]
+    assert _parties(tmp_path, page, "1,250.00 GBP") == {
+        "vendor.name": "Sterling Industries LLP",
+        "vendor.address": "39 Station Road, Manchester M1 1AE",
+        "vendor.vat_id": None,
+        "customer.name": "Sterling Technik Limited",
+        "customer.address": "79 High Street, Edinburgh EH1 1YZ, United Kingdom",
+        "customer.vat_id": None,
+    }
+
+
+def _parties(tmp_path: Path, page: list[Placed], total: str) -> dict[str, str | None]:
+    """The parties' names, addresses and VAT ids read from ``page`` with a labelled number,
+    date and ``total`` below it."""
+    page = [*page, (60, 260, "Invoice No.: 2024-118"), (60, 275, "Date: 01.02.2024")]
+    page += [(300, 300, "Total"), (-530, 300, total)]
     path = tmp_path / "x.pdf"
     path.write_bytes(make_placed_pdf([page]))
     inv = extract(path)
-    assert inv.vendor.name is not None and inv.vendor.name.value == "Sterling Industries LLP"
-    assert inv.vendor.address is not None
-    assert inv.vendor.address.value == "39 Station Road, Manchester M1 1AE"
-    assert inv.customer.name is not None
-    assert inv.customer.name.value == "Sterling Technik Limited"
+    found: dict[str, str | None] = {}
+    for role, party in (("vendor", inv.vendor), ("customer", inv.customer)):
+        for name in ("name", "address", "vat_id"):
+            field = getattr(party, name)
+            found[f"{role}.{name}"] = field.value if field is not None else None
+    return found
 
 
 def test_number_and_date_without_labels_are_the_first_above_the_items(tmp_path: Path) -> None:
