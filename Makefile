@@ -9,7 +9,7 @@ APT_PACKAGES := poppler-utils fonts-dejavu-core fonts-liberation tesseract-ocr \
 	wamerican wngerman wfrench wspanish witalian wdutch
 
 .PHONY: install demo test test-all lint typecheck check fixtures scans bench schema clean \
-	train-ocr tune-ocr widen-ocr tune-native-ocr
+	train-ocr tune-ocr widen-ocr tune-native-ocr tune-short-ocr
 
 # Fonts the OCR training lines are drawn with (make train-ocr).
 # Word lists of the languages added for stage 3 (make widen-ocr).
@@ -72,8 +72,9 @@ test-all: install
 
 # Reproduces the shipped TrOCR (invoice_extract/models/trocr-invoice; its README says how long
 # it takes): line crops of scan-like invoices, then training on them and synthetic lines.
-# Made for a GPU (a CUDA build of torch in the venv; about 6 minutes on one H200 with
-# WORKERS=15); on this CPU-only install it runs too, in about 3 hours on 2 cores.
+# Stage 1 is made for a GPU (a CUDA build of torch in the venv; about 6 minutes on one H200
+# with WORKERS=15); on this CPU-only install it runs too, in about 3 hours on 2 cores.
+# Stages 2 to 5 (below) were run on 2 CPU cores: about 4 hours more.
 # Resumable: rerun to continue from runs/trocr-gpu/checkpoint.pt.
 WORKERS ?= 1
 train-ocr: install
@@ -85,10 +86,12 @@ train-ocr: install
 		--export invoice_extract/models/trocr-invoice
 	$(MAKE) tune-ocr
 	$(MAKE) widen-ocr
+	$(MAKE) tune-native-ocr
+	$(MAKE) tune-short-ocr
 
-# Stages 2 and 3 fine-tune the model in the package (run each alone): the same sizes, no
-# curriculum, no CTC loss (a fresh CTC head sets a trained model back), 3300 steps of 64
-# lines, about an hour each on 2 CPU cores.
+# Stages 2 to 5 fine-tune the model in the package (run each alone): the same sizes, no
+# curriculum, no CTC loss (a fresh CTC head sets a trained model back); stages 2 and 3 take
+# 3300 steps of 64 lines, about an hour each on 2 CPU cores.
 TUNE := $(BIN)/python -m invoice_extract.ocr.train --spec gpu \
 	--init invoice_extract/models/trocr-invoice --export invoice_extract/models/trocr-invoice \
 	--steps 3300 --batch 64 --warmup 200 --ramp 0 --ctc-weight 0 --eval-every 500 \
@@ -108,16 +111,25 @@ widen-ocr: install
 	test -f runs/crops-wide/labels.jsonl || $(BIN)/python fixtures/crops.py --out runs/crops-wide --docs 400
 	$(TUNE) --out runs/trocr-wide --lr 2e-4 --seed 2 --crops runs/crops-wide
 
-# Tried, not shipped (the model card says why): a fourth stage on scan crops of invoices in
-# the six further languages pooled with the standard ones, 4000 steps of 64 from the shipped
-# model (98 minutes on 2 cores shared with other work); the model goes to runs/trocr-native-model.
+# Stage 4: scan crops of invoices in the six further languages pooled with the standard
+# ones, 4000 steps of 64 (98 minutes on 2 cores shared with other work). Alone it read a lone
+# quantity '1' on scans as 'I' (no crop held one character), so stage 5 follows it at once.
 tune-native-ocr: install
 	$(call apt_install,$(TRAIN_PACKAGES))
 	test -f runs/crops-native/labels.jsonl || \
 		$(BIN)/python fixtures/crops.py --out runs/crops-native --docs 300 --seed 103 --native
 	test -f runs/crops-tune/labels.jsonl || $(BIN)/python fixtures/crops.py --out runs/crops-tune --docs 150
 	$(TUNE) --out runs/trocr-native --lr 2e-4 --seed 3 --steps 4000 \
-		--crops runs/crops-native runs/crops-tune --crop-share 0.3 --export runs/trocr-native-model
+		--crops runs/crops-native runs/crops-tune --crop-share 0.3
+
+# Stage 5: crops of one to three characters (lone quantities, positions, units) added to the
+# pool, 1500 steps of 64 at a low rate (38 minutes on 2 cores, shared); saved in float16.
+tune-short-ocr: install
+	$(call apt_install,$(TRAIN_PACKAGES))
+	test -f runs/crops-short/labels.jsonl || $(BIN)/python fixtures/crops.py \
+		--out runs/crops-short --docs 150 --seed 105 --native --chars 1 3 --per-page 500
+	$(TUNE) --out runs/trocr-short --lr 1e-4 --seed 4 --steps 1500 --warmup 100 \
+		--crops runs/crops-short runs/crops-native runs/crops-tune --crop-share 0.3 --half
 
 schema: install
 	$(BIN)/invoice-extract schema

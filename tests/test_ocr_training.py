@@ -8,6 +8,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import torch
 
 from invoice_extract.ocr.synth import CHARSET, invoice_line, render_line
 from invoice_extract.ocr.train import (
@@ -171,6 +172,16 @@ def test_training_is_resumable_and_exports_a_loadable_model(
     # Its record keeps how the model it started from was trained.
     tuned_record = json.loads((tuned / "training.json").read_text())
     assert tuned_record["init"]["history"] == record["history"]
+    # --half: the same weights in float16, half the size, read as the float32 ones read.
+    half = tmp_path / "half"
+    assert main([*common[:2], "--export", str(half), "--half", *common[4:], "--steps", "3"]) == 0
+    weights = load_file(half / "model.safetensors")
+    assert {w.dtype for w in weights.values()} == {torch.float16}
+    assert all(torch.equal(weights[k], before[k].half()) for k in before)
+    line = [render_line("Rechnung 2024-118", random.Random(2))]
+    [(text, confidence)] = recognizer.recognise(line)
+    [(text_half, confidence_half)] = TrocrRecognizer(str(half), max_new_tokens=8).recognise(line)
+    assert text_half == text and abs(confidence_half - confidence) < 0.01
 
 
 def test_a_trained_model_grows_new_characters_from_their_base_letters(tmp_path: Path) -> None:
@@ -223,6 +234,15 @@ def test_scan_crops_are_written_with_their_text_and_mixed_into_training(
     )
     labels = [json.loads(row) for row in (crops / "labels.jsonl").read_text().splitlines()]
     assert len(labels) >= 8
+    short = tmp_path / "short"
+    chars = ["--chars", "1", "3", "--per-page", "500"]
+    subprocess.run(
+        [sys.executable, str(script), "--out", str(short), "--docs", "2", *chars],
+        check=True,
+        capture_output=True,
+    )
+    rows = [json.loads(row) for row in (short / "labels.jsonl").read_text().splitlines()]
+    assert len(rows) >= 4 and all(1 <= len(row["text"]) <= 3 for row in rows)
     for row in labels:
         assert row["text"].strip() and set(row["text"]) <= set(CHARSET)
         with Image.open(crops / row["image"]) as image:

@@ -1,7 +1,7 @@
 """Train the project's compact TrOCR on synthetic invoice lines (``invoice_extract.ocr.synth``).
 
     python -m invoice_extract.ocr.train --out runs/trocr [--steps 6000] [--batch 48]
-        [--spec cpu|gpu] [--eval-every 500] [--seed 0] [--export DIR]
+        [--spec cpu|gpu] [--eval-every 500] [--seed 0] [--export DIR] [--half]
         [--crops DIR [DIR ...] [--crop-share 0.3]]
 
 The model is a transformers ``VisionEncoderDecoderModel``: a ViT encoder over line-shaped
@@ -9,7 +9,8 @@ input (full-height patches, so its tokens run along the line) and a small TrOCR 
 a character vocabulary. Training is seeded (line ``i`` of the stream is the same on every
 run) and resumable: a checkpoint is written every ``--eval-every`` steps and a rerun with the
 same ``--out`` continues from it. bf16 autocast on a GPU, fp32 on the CPU. ``--export`` saves
-the final model with its processor and tokenizer (``from_pretrained`` loads the directory).
+the final model with its processor and tokenizer (``from_pretrained`` loads the directory),
+``--half`` its weights in float16.
 """
 
 from __future__ import annotations
@@ -405,7 +406,8 @@ def train(args: argparse.Namespace) -> Path:
     (out / "history.json").write_text(json.dumps(history, indent=1))
     export = args.export or out / "model"
     model.to("cpu").eval()
-    model.save_pretrained(export)
+    # Half precision halves the package; the backend reads it back as float32 on a CPU.
+    model.to(torch.float16 if args.half else torch.float32).save_pretrained(export)
     processor.save_pretrained(export)
     record = {
         "spec": asdict(spec),
@@ -458,6 +460,7 @@ def main(argv: list[str] | None = None) -> int:
         help="directories of line crops from fixtures/crops.py to mix in (one pool)",
     )
     parser.add_argument("--crop-share", type=float, default=0.3, help="with --crops")
+    parser.add_argument("--half", action="store_true", help="save the exported weights in float16")
     parser.add_argument("--workers", type=int, default=1)
     parser.add_argument("--threads", type=int, default=0, help="torch threads (0: default)")
     train(parser.parse_args(argv))
