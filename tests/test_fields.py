@@ -1116,3 +1116,36 @@ def test_accuracy_on_layout_families_the_mapper_was_not_tuned_on(tmp_path: Path)
     total = score_all(pairs)
     assert len(pairs) == 6
     assert total.header.f1 >= 0.98 and total.line_items.f1 >= 0.98, total
+
+
+def test_a_continuation_page_drawn_elsewhere_keeps_its_columns(tmp_path: Path) -> None:
+    """The second page of a scan is drawn at its own place: its rows, with no header above
+    them, stand 12 points left of the first page's. Its columns move with them (as the
+    rows' quantities, prices and amounts show), so a unit stays a unit and is not read into
+    the description."""
+    header = [(100, 200, "Description"), (330, 200, "Unit"), (-420, 200, "Qty")]
+    header += [(-480, 200, "Price"), (-550, 200, "Amount")]
+    rows = [
+        ("Office chairs", "pcs", "4", "421.58", "1,686.32"),
+        ("Toner cartridge, black", "box", "2", "50.00", "100.00"),
+        ("Consulting services for the rollout", "h", "10", "120.00", "1,200.00"),
+    ]
+
+    def placed(shift: float, top: float) -> list[Placed]:
+        out: list[Placed] = []
+        for k, (desc, unit, qty, price, amount) in enumerate(rows):
+            y = top + 20 * k
+            out += [(100 + shift, y, desc), (330 + shift, y, unit), (-(420 + shift), y, qty)]
+            out += [(-(480 + shift), y, price), (-(550 + shift), y, amount)]
+        return out
+
+    first: list[Placed] = [(60, 100, "Invoice No.: R-7"), (60, 115, "Date: 01.02.2024")]
+    first += [*header, *placed(0, 220)]
+    second = [*placed(-12, 100), (400, 180, "Total"), (-538, 180, "5,972.64")]
+    path = tmp_path / "x.pdf"
+    path.write_bytes(make_placed_pdf([first, second]))
+    got = [
+        (i.description and i.description.value, i.unit and i.unit.value)
+        for i in extract(path).line_items
+    ]
+    assert got == [(desc, unit) for desc, unit, *_ in rows] * 2

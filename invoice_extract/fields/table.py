@@ -256,6 +256,7 @@ def _follow(ctx: Context, table: Table | None, start: int) -> Table | None:
     """Read the table on from line ``start``: under each header, and on a following page
     without one."""
     lines = ctx.layout.lines
+    moved: dict[int, list[Column]] = {}  # the columns where they stand on a following page
     i = start
     while i < len(lines) and not (table is not None and table.closed):
         line = lines[i]
@@ -276,13 +277,86 @@ def _follow(ctx: Context, table: Table | None, start: int) -> Table | None:
             and table.rows
             and line.page > table.rows[-1].page
             and len(line.segments) >= 2
-            and _is_row_start(_assign(line, table.columns, width), ctx, table.by_arithmetic)
+            and _is_row_start(
+                _assign(line, _moved_to(ctx, table, line.page, moved), width),
+                ctx,
+                table.by_arithmetic,
+            )
         ):
-            # A continuation page without a repeated header: same columns as before.
+            # A continuation page without a repeated header: the same columns as before,
+            # where this page's scan put them.
+            table.columns = moved[line.page]
             i = _read_rows(ctx, table, i)
         else:
             i += 1
     return table
+
+
+def _moved_to(
+    ctx: Context, table: Table, page: int, moved: dict[int, list[Column]]
+) -> list[Column]:
+    """``_moved``, once per page."""
+    if page not in moved:
+        moved[page] = _moved(ctx, table, page)
+    return moved[page]
+
+
+def _moved(ctx: Context, table: Table, page: int) -> list[Column]:
+    """The table's columns where they stand on ``page``: each page of a scan is drawn at
+    its own size and place, so a following page's columns are the previous page's scaled
+    and shifted, as its rows known by their arithmetic show (the edges of their quantities,
+    unit prices and amounts against those of the rows read before). As they are where
+    fewer than two such rows, or no consistent move, say otherwise."""
+    last = table.rows[-1].page
+    lines = ctx.layout.lines
+    before = [
+        p for row in table.rows if row.page == last if (p := _product(lines[row.lines[0]], ctx))
+    ]
+    products = [p for line in ctx.layout.by_page.get(page, []) if (p := _product(line, ctx))]
+    if len(before) < 2 or len(products) < 2:
+        return table.columns
+    width, old_width = ctx.layout.pages[page].width, ctx.layout.pages[last].width
+    pairs: list[tuple[float, float]] = []
+    for k in range(len(_PRODUCT)):
+        # The edge the column's values align on: the one that varies least.
+        for edge in (_right_edge, _left_edge):
+            was = [edge(p[k]) * old_width for p in before]
+            now = [edge(p[k]) * width for p in products]
+            if max(was) - min(was) <= ALIGNED * old_width:
+                pairs.append((_median(was), _median(now)))
+                break
+    if len(pairs) < 2:
+        return table.columns
+    xs, ys = [a for a, _ in pairs], [b for _, b in pairs]
+    mx, my = sum(xs) / len(xs), sum(ys) / len(ys)
+    spread = sum((x - mx) ** 2 for x in xs)
+    if spread < (0.1 * width) ** 2:
+        return table.columns
+    scale = sum((x - mx) * (y - my) for x, y in pairs) / spread
+    shift = my - scale * mx
+    if not 0.8 <= scale <= 1.25 or any(
+        abs(scale * x + shift - y) > ALIGNED * width for x, y in pairs
+    ):
+        return table.columns
+
+    def move(x: float) -> float:
+        return scale * x + shift if abs(x) != float("inf") else x
+
+    return [
+        Column(c.name, move(c.x0), move(c.x1), move(c.left), move(c.right)) for c in table.columns
+    ]
+
+
+def _right_edge(words: list[Word]) -> float:
+    return words[-1].x1
+
+
+def _left_edge(words: list[Word]) -> float:
+    return words[0].x0
+
+
+def _median(values: list[float]) -> float:
+    return sorted(values)[len(values) // 2]
 
 
 @dataclass
@@ -449,7 +523,7 @@ _PRODUCT = ("quantity", "unit_price", "amount")
 
 def _aligned(edges: list[float], edge: float) -> bool:
     """Whether ``edge`` lies with the median of ``edges``."""
-    return abs(edge - sorted(edges)[len(edges) // 2]) <= ALIGNED
+    return abs(edge - _median(edges)) <= ALIGNED
 
 
 def _words(line: Line) -> list[Word]:
