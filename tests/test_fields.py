@@ -1149,3 +1149,33 @@ def test_a_continuation_page_drawn_elsewhere_keeps_its_columns(tmp_path: Path) -
         for i in extract(path).line_items
     ]
     assert got == [(desc, unit) for desc, unit, *_ in rows] * 2
+
+
+def test_unlabelled_dates_right_aligned_under_the_senders_block(tmp_path: Path) -> None:
+    """Made-up labels; the sender's block and the document's values are right-aligned on
+    one edge, the values just below the block: they are not the sender's lines, so the
+    number and both dates are read."""
+    page: list[Placed] = [
+        (-550, 60 + 12 * k, text)
+        for k, text in enumerate(
+            [
+                "Summit Logistik K.K.",
+                "110-3 Umeda",
+                "Osaka 530-0001",
+                "Japan",
+                "Kif. +49 27 9837749",
+            ]
+        )
+    ]
+    page += [(60, 100, "John Miller"), (60, 112, "84 avenue Victor Hugo"), (60, 124, "75008 Paris")]
+    for k, (label, value) in enumerate(
+        [("Man. Ri.", "A260-26"), ("Zahozal Rata", "2025/04/17"), ("Tah", "2025/05/17")]
+    ):
+        page += [(380, 132 + 12 * k, label), (-550, 132 + 12 * k, value)]
+    page += MADE_UP_TOTALS
+    path = tmp_path / "x.pdf"
+    path.write_bytes(make_placed_pdf([page]))
+    inv = extract(path)
+    assert inv.invoice_number is not None and inv.invoice_number.value == "A260-26"
+    assert inv.invoice_date is not None and inv.invoice_date.value == dt.date(2025, 4, 17)
+    assert inv.due_date is not None and inv.due_date.value == dt.date(2025, 5, 17)

@@ -43,6 +43,7 @@ from invoice_extract.fields.parties import (
     is_address_or_contact,
     is_phone_number,
     named_by_email,
+    own_part,
     spell_legal_form,
     unlabelled_customer,
     vendor_block,
@@ -742,7 +743,8 @@ def map_fields(document: Document, config: PipelineConfig) -> Invoice:
     if not chosen:
         # No header label known at all (a language the lexicon lacks, not one label that
         # OCR garbled): the number and the dates by their place.
-        _unlabelled_number_and_date(ctx, inv, table, [b for b in (vend, cust) if b])
+        parties = [own_part(ctx, b) for b in (vend, cust) if b]
+        _unlabelled_number_and_date(ctx, inv, table, parties)
     ids = _identifiers(ctx, cust, unlabelled=not chosen)
     in_customer = [(v, s.words) for v, s in ctx.vat_ids if cust and cust.contains(s)]
     cust_vat = in_customer[0] if in_customer else None

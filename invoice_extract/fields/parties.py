@@ -160,7 +160,7 @@ def unlabelled_customer(ctx: Context, vendor: Block | None, taken: Taken) -> Blo
     """Where no label the lexicon knows names the customer: the first block on the first
     page, other than the vendor's, of a name above one or two street lines (with a house
     number) and a line with a postcode and city, and its country if one follows."""
-    vendor = _own_part(ctx, vendor) if vendor is not None else None
+    vendor = own_part(ctx, vendor) if vendor is not None else None
     for line in ctx.layout.by_page.get(1, []):
         if line.index in taken.lines:
             continue
@@ -174,7 +174,7 @@ def unlabelled_customer(ctx: Context, vendor: Block | None, taken: Taken) -> Blo
     return None
 
 
-def _own_part(ctx: Context, block: Block) -> Block:
+def own_part(ctx: Context, block: Block) -> Block:
     """The block up to where its party's lines end: its address, then its contacts and ids.
     A block found by alignment alone can run on into the next party's (its label, name and
     street), as address_lines tells."""
