@@ -1179,3 +1179,57 @@ def test_unlabelled_dates_right_aligned_under_the_senders_block(tmp_path: Path) 
     assert inv.invoice_number is not None and inv.invoice_number.value == "A260-26"
     assert inv.invoice_date is not None and inv.invoice_date.value == dt.date(2025, 4, 17)
     assert inv.due_date is not None and inv.due_date.value == dt.date(2025, 5, 17)
+
+
+def test_a_misread_or_missing_quantity_or_price_is_mended_by_its_rows_arithmetic(
+    tmp_path: Path,
+) -> None:
+    """On a page read by OCR, a quantity or unit price not read (a stamp over it) or misread
+    ('75' for '7.5', '421.36' for '421.58') is the one its amount and the other make, with
+    a low confidence; printed text stays as it is."""
+    from invoice_extract.config import PipelineConfig
+    from invoice_extract.fields import map_fields
+    from invoice_extract.ingest import load_document
+
+    rows = [
+        ("Office chairs", "4", "421.36", "1,686.32"),  # price misread
+        ("Cloud hosting", "75", "30.09", "225.68"),  # decimal mark lost
+        ("Docking station", "", "1,874.85", "3,749.70"),  # quantity not read
+        ("Paper A4", "1", "", "2,389.38"),  # price not read
+        ("Toner", "2", "50.00", "100.00"),
+    ]
+    page = [(60, 100, "Invoice No.: R-1"), (60, 115, "Date: 01.02.2024")]
+    page += [(60, 200, "Description"), (-330, 200, "Qty"), (-430, 200, "Price")]
+    page += [(-530, 200, "Amount")]
+    for k, (desc, qty, price, amount) in enumerate(rows):
+        y = 215 + 15 * k
+        page += [(60, y, desc), (-530, y, amount)]
+        page += [(-330, y, qty)] if qty else []
+        page += [(-430, y, price)] if price else []
+    path = tmp_path / "x.pdf"
+    path.write_bytes(make_placed_pdf([page]))
+    config = PipelineConfig()
+    doc = load_document(path, config.limits)
+
+    def cells() -> list[tuple[Decimal | None, Decimal | None]]:
+        items = map_fields(doc, config).line_items
+        return [
+            (i.quantity and i.quantity.value, i.unit_price and i.unit_price.value) for i in items
+        ]
+
+    printed = [
+        (Decimal(q) if q else None, Decimal(p.replace(",", "")) if p else None)
+        for _, q, p, _ in rows
+    ]
+    assert cells() == printed
+    for p in doc.pages:
+        p.text_source = "ocr"
+    assert cells() == [
+        (Decimal("4"), Decimal("421.58")),
+        (Decimal("7.5"), Decimal("30.09")),
+        (Decimal("2"), Decimal("1874.85")),
+        (Decimal("1"), Decimal("2389.38")),
+        (Decimal("2"), Decimal("50.00")),
+    ]
+    mended = map_fields(doc, config).line_items[0].unit_price
+    assert mended is not None and mended.confidence == 0.5 and mended.evidence

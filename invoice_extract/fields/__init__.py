@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from rapidfuzz.distance import Levenshtein
+
 from invoice_extract.config import PipelineConfig
 from invoice_extract.document import Document, Word
 from invoice_extract.errors import NotAnInvoice
@@ -435,7 +437,80 @@ def _line_items(ctx: Context, table: Table) -> list[LineItem]:
                     evidence=ctx.layout.evidence(row.cells["quantity"]),
                 )
         items.append(item)
+    _mend_by_arithmetic(ctx, items)
     return items
+
+
+MENDED = 0.5  # the confidence of a quantity or unit price worked out from its row's arithmetic
+
+
+def _mend_by_arithmetic(ctx: Context, items: list[LineItem]) -> None:
+    """On pages read by OCR, a row's quantity or unit price that was not read, or misread,
+    is the one its amount and the other make (quantity x unit price = amount), where other
+    rows of the table show that arithmetic holds in it (no discount column). A misread one
+    is replaced only by the value nearest its digits of the two that fit ('75' by 7.5, not
+    the price by 3.01; '421.36' by 421.58)."""
+    if not any(_makes(i) for i in items):
+        return
+    for item in items:
+        q, p, a = item.quantity, item.unit_price, item.amount
+        if a is None or not a.evidence or not ctx.layout.pages[a.evidence[0].page].ocr:
+            continue
+        if q is not None and p is not None and _makes(item):
+            continue
+        qty = _fit_quantity(a.value, p.value) if p is not None and p.value else None
+        price = _fit_price(a.value, q.value) if q is not None and q.value else None
+        if q is not None and p is not None:  # both read, one of them wrong
+            near_q = _digit_distance(qty, q.value)
+            near_p = _digit_distance(price, p.value)
+            if min(near_q, near_p) > 2 or near_q == near_p:
+                continue
+            qty, price = (qty, None) if near_q < near_p else (None, price)
+        evidence = [e for f in (q, p, a) if f is not None for e in f.evidence]
+        if qty is not None:
+            item.quantity = NumberField(value=qty, confidence=MENDED, evidence=evidence)
+        elif price is not None:
+            item.unit_price = AmountField(value=price, confidence=MENDED, evidence=evidence)
+
+
+def _tolerance(quantity: Decimal, amount: Decimal) -> Decimal:
+    """How far quantity x unit price may miss the amount: half its last printed digit for
+    each unit, the unit price itself being rounded there."""
+    return Decimal(1).scaleb(min(0, int(amount.as_tuple().exponent))) / 2 * (abs(quantity) + 1)
+
+
+def _makes(item: LineItem) -> bool:
+    q, p, a = item.quantity, item.unit_price, item.amount
+    if q is None or p is None or a is None:
+        return False
+    return abs(q.value * p.value - a.value) <= _tolerance(q.value, a.value)
+
+
+def _fit_quantity(amount: Decimal, price: Decimal) -> Decimal | None:
+    """The quantity of fewest decimals (at most three) that makes ``amount`` at ``price``."""
+    for places in range(4):
+        qty = (amount / price).quantize(Decimal(1).scaleb(-places))
+        if qty > 0 and abs(qty * price - amount) <= _tolerance(qty, amount):
+            return qty
+    return None
+
+
+def _fit_price(amount: Decimal, quantity: Decimal) -> Decimal | None:
+    """The unit price, to the amount's last printed digit, that makes it at ``quantity``."""
+    exponent = min(0, int(amount.as_tuple().exponent))
+    price = (amount / quantity).quantize(Decimal(1).scaleb(exponent))
+    return price if abs(quantity * price - amount) <= _tolerance(quantity, amount) else None
+
+
+def _digit_distance(value: Decimal | None, read: Decimal) -> int:
+    """Edits between the digits of a value that fits and of the one read (99: none fits)."""
+    if value is None:
+        return 99
+
+    def digits(d: Decimal) -> str:
+        return "".join(c for c in format(d.normalize(), "f") if c.isdigit())
+
+    return Levenshtein.distance(digits(value), digits(read))
 
 
 def _party(
