@@ -50,7 +50,7 @@ from invoice_extract.fields.parties import (
     unlabelled_customer,
     vendor_block,
 )
-from invoice_extract.fields.table import Table, cell_value, find_table
+from invoice_extract.fields.table import Table, cell_value, find_table, makes
 from invoice_extract.schema import (
     LINE_ITEM_FIELDS,
     AmountField,
@@ -473,24 +473,16 @@ def _mend_by_arithmetic(ctx: Context, items: list[LineItem]) -> None:
             item.unit_price = AmountField(value=price, confidence=MENDED, evidence=evidence)
 
 
-def _tolerance(quantity: Decimal, amount: Decimal) -> Decimal:
-    """How far quantity x unit price may miss the amount: half its last printed digit for
-    each unit, the unit price itself being rounded there."""
-    return Decimal(1).scaleb(min(0, int(amount.as_tuple().exponent))) / 2 * (abs(quantity) + 1)
-
-
 def _makes(item: LineItem) -> bool:
     q, p, a = item.quantity, item.unit_price, item.amount
-    if q is None or p is None or a is None:
-        return False
-    return abs(q.value * p.value - a.value) <= _tolerance(q.value, a.value)
+    return q is not None and p is not None and a is not None and makes(q.value, p.value, a.value)
 
 
 def _fit_quantity(amount: Decimal, price: Decimal) -> Decimal | None:
     """The quantity of fewest decimals (at most three) that makes ``amount`` at ``price``."""
     for places in range(4):
         qty = (amount / price).quantize(Decimal(1).scaleb(-places))
-        if qty > 0 and abs(qty * price - amount) <= _tolerance(qty, amount):
+        if qty > 0 and makes(qty, price, amount):
             return qty
     return None
 
@@ -499,7 +491,7 @@ def _fit_price(amount: Decimal, quantity: Decimal) -> Decimal | None:
     """The unit price, to the amount's last printed digit, that makes it at ``quantity``."""
     exponent = min(0, int(amount.as_tuple().exponent))
     price = (amount / quantity).quantize(Decimal(1).scaleb(exponent))
-    return price if abs(quantity * price - amount) <= _tolerance(quantity, amount) else None
+    return price if makes(quantity, price, amount) else None
 
 
 def _digit_distance(value: Decimal | None, read: Decimal) -> int:

@@ -402,15 +402,20 @@ def _product(line: Line, ctx: Context) -> tuple[list[Word], list[Word], list[Wor
     numbers = _numbers(line, ctx)
     found = None
     for q, p, a in itertools.combinations(numbers, 3):
-        # The amount is the product rounded to its last printed digit, of a unit price
-        # itself rounded there: 36,941 x 1.5 = 55,412 (yen), 7.5 x 2,050.47 = 15,378.53.
-        unit = Decimal(1).scaleb(min(0, int(a.value.as_tuple().exponent)))
-        if abs(q.value * p.value - a.value) > unit / 2 * (q.value + 1):
+        if not makes(q.value, p.value, a.value):
             continue
         before = words[: words.index(p.words[0])]
         if any(c.isalpha() for w in before for c in w.text):
             found = q.words, p.words, a.words
     return found
+
+
+def makes(quantity: Decimal, price: Decimal, amount: Decimal) -> bool:
+    """Whether quantity x unit price makes the amount: the product rounded to the amount's
+    last printed digit, of a unit price itself rounded there (36,941 x 1.5 = 55,412 yen;
+    7.5 x 2,050.47 = 15,378.53), so within half that digit for each unit and one more."""
+    unit = Decimal(1).scaleb(min(0, int(amount.as_tuple().exponent)))
+    return abs(quantity * price - amount) <= unit / 2 * (abs(quantity) + 1)
 
 
 def _columns_by_arithmetic(ctx: Context) -> tuple[list[Column], list[int], int] | None:
