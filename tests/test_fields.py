@@ -16,6 +16,7 @@ from invoice_extract.fields.lines import build_layout
 from invoice_extract.fields.normalise import parse_amount
 from invoice_extract.fields.parties import postcode_country, spell_legal_form
 from invoice_extract.fields.places import city_country
+from invoice_extract.schema import LineItem
 
 from .conftest import DIGITAL, Placed, extract_generated, make_pdf, make_placed_pdf
 
@@ -1015,28 +1016,44 @@ def test_a_number_without_a_phone_label_is_no_phone_where_labels_are_known(
     assert extract(path).vendor.phone is None
 
 
-def test_a_lone_digit_read_as_a_letter_in_a_numeric_cell(tmp_path: Path) -> None:
-    """OCR reads a lone '1' in a quantity column as 'I' (and '0' as 'O'): on a page read by
-    OCR that cell is the digit; printed text stays as it is."""
+# A labelled number and date above a table's head: quantity, price and amount right-aligned.
+PLACED_TABLE_HEAD: list[Placed] = [
+    (60, 100, "Invoice No.: R-1"),
+    (60, 115, "Date: 01.02.2024"),
+    (60, 200, "Description"),
+    (-330, 200, "Qty"),
+    (-430, 200, "Price"),
+    (-530, 200, "Amount"),
+]
+
+
+def _printed_and_read_by_ocr(
+    tmp_path: Path, page: list[Placed]
+) -> tuple[list[LineItem], list[LineItem]]:
+    """The line items of ``page`` read from its text layer, then as if OCR had read it."""
     from invoice_extract.config import PipelineConfig
     from invoice_extract.fields import map_fields
     from invoice_extract.ingest import load_document
 
-    page = [(60, 100, "Invoice No.: R-1"), (60, 115, "Date: 01.02.2024")]
-    page += [(60, 200, "Description"), (-330, 200, "Qty"), (-430, 200, "Price")]
-    page += [(-530, 200, "Amount"), (60, 215, "Widget"), (-330, 215, "I")]
-    page += [(-430, 215, "10.00"), (-530, 215, "10.00"), (400, 245, "Total")]
-    page += [(-530, 245, "10.00")]
     path = tmp_path / "x.pdf"
     path.write_bytes(make_placed_pdf([page]))
     config = PipelineConfig()
     doc = load_document(path, config.limits)
-    [item] = map_fields(doc, config).line_items
-    assert item.quantity is None
+    printed = map_fields(doc, config).line_items
     for p in doc.pages:
         p.text_source = "ocr"
-    [item] = map_fields(doc, config).line_items
-    assert item.quantity is not None and item.quantity.value == 1
+    return printed, map_fields(doc, config).line_items
+
+
+def test_a_lone_digit_read_as_a_letter_in_a_numeric_cell(tmp_path: Path) -> None:
+    """OCR reads a lone '1' in a quantity column as 'I' (and '0' as 'O'): on a page read by
+    OCR that cell is the digit; printed text stays as it is."""
+    page = [*PLACED_TABLE_HEAD, (60, 215, "Widget"), (-330, 215, "I")]
+    page += [(-430, 215, "10.00"), (-530, 215, "10.00"), (400, 245, "Total")]
+    page += [(-530, 245, "10.00")]
+    [printed], [read] = _printed_and_read_by_ocr(tmp_path, page)
+    assert printed.quantity is None
+    assert read.quantity is not None and read.quantity.value == 1
 
 
 @pytest.mark.parametrize(
@@ -1187,10 +1204,6 @@ def test_a_misread_or_missing_quantity_or_price_is_mended_by_its_rows_arithmetic
     """On a page read by OCR, a quantity or unit price not read (a stamp over it) or misread
     ('75' for '7.5', '421.36' for '421.58') is the one its amount and the other make, with
     a low confidence; printed text stays as it is."""
-    from invoice_extract.config import PipelineConfig
-    from invoice_extract.fields import map_fields
-    from invoice_extract.ingest import load_document
-
     rows = [
         ("Office chairs", "4", "421.36", "1,686.32"),  # price misread
         ("Cloud hosting", "75", "30.09", "225.68"),  # decimal mark lost
@@ -1198,38 +1211,29 @@ def test_a_misread_or_missing_quantity_or_price_is_mended_by_its_rows_arithmetic
         ("Paper A4", "1", "", "2,389.38"),  # price not read
         ("Toner", "2", "50.00", "100.00"),
     ]
-    page = [(60, 100, "Invoice No.: R-1"), (60, 115, "Date: 01.02.2024")]
-    page += [(60, 200, "Description"), (-330, 200, "Qty"), (-430, 200, "Price")]
-    page += [(-530, 200, "Amount")]
+    page = list(PLACED_TABLE_HEAD)
     for k, (desc, qty, price, amount) in enumerate(rows):
         y = 215 + 15 * k
         page += [(60, y, desc), (-530, y, amount)]
         page += [(-330, y, qty)] if qty else []
         page += [(-430, y, price)] if price else []
-    path = tmp_path / "x.pdf"
-    path.write_bytes(make_placed_pdf([page]))
-    config = PipelineConfig()
-    doc = load_document(path, config.limits)
+    printed, read = _printed_and_read_by_ocr(tmp_path, page)
 
-    def cells() -> list[tuple[Decimal | None, Decimal | None]]:
-        items = map_fields(doc, config).line_items
+    def cells(items: list[LineItem]) -> list[tuple[Decimal | None, Decimal | None]]:
         return [
             (i.quantity and i.quantity.value, i.unit_price and i.unit_price.value) for i in items
         ]
 
-    printed = [
+    assert cells(printed) == [
         (Decimal(q) if q else None, Decimal(p.replace(",", "")) if p else None)
         for _, q, p, _ in rows
     ]
-    assert cells() == printed
-    for p in doc.pages:
-        p.text_source = "ocr"
-    assert cells() == [
+    assert cells(read) == [
         (Decimal("4"), Decimal("421.58")),
         (Decimal("7.5"), Decimal("30.09")),
         (Decimal("2"), Decimal("1874.85")),
         (Decimal("1"), Decimal("2389.38")),
         (Decimal("2"), Decimal("50.00")),
     ]
-    mended = map_fields(doc, config).line_items[0].unit_price
+    mended = read[0].unit_price
     assert mended is not None and mended.confidence == 0.5 and mended.evidence
