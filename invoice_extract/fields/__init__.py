@@ -50,7 +50,7 @@ from invoice_extract.fields.parties import (
     unlabelled_customer,
     vendor_block,
 )
-from invoice_extract.fields.table import Table, cell_value, find_table, makes
+from invoice_extract.fields.table import Table, cell_value, find_table, last_digit, makes
 from invoice_extract.schema import (
     LINE_ITEM_FIELDS,
     AmountField,
@@ -489,8 +489,7 @@ def _fit_quantity(amount: Decimal, price: Decimal) -> Decimal | None:
 
 def _fit_price(amount: Decimal, quantity: Decimal) -> Decimal | None:
     """The unit price, to the amount's last printed digit, that makes it at ``quantity``."""
-    exponent = min(0, int(amount.as_tuple().exponent))
-    price = (amount / quantity).quantize(Decimal(1).scaleb(exponent))
+    price = (amount / quantity).quantize(last_digit(amount))
     return price if makes(quantity, price, amount) else None
 
 

@@ -414,8 +414,12 @@ def makes(quantity: Decimal, price: Decimal, amount: Decimal) -> bool:
     """Whether quantity x unit price makes the amount: the product rounded to the amount's
     last printed digit, of a unit price itself rounded there (36,941 x 1.5 = 55,412 yen;
     7.5 x 2,050.47 = 15,378.53), so within half that digit for each unit and one more."""
-    unit = Decimal(1).scaleb(min(0, int(amount.as_tuple().exponent)))
-    return abs(quantity * price - amount) <= unit / 2 * (abs(quantity) + 1)
+    return abs(quantity * price - amount) <= last_digit(amount) / 2 * (abs(quantity) + 1)
+
+
+def last_digit(amount: Decimal) -> Decimal:
+    """The value of an amount's last printed digit: 0.01 for '12.50', 1 for '55,412'."""
+    return Decimal(1).scaleb(min(0, int(amount.as_tuple().exponent)))
 
 
 def _columns_by_arithmetic(ctx: Context) -> tuple[list[Column], list[int], int] | None:
