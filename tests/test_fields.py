@@ -304,6 +304,25 @@ def test_header_cells_set_close_together_are_split() -> None:
     assert [c.name for c in columns] == ["description", "unit_price", "tax_rate", "amount"]
 
 
+def test_a_header_cell_near_one_column_name_but_holding_two_is_split() -> None:
+    """OCR reads 'Qtd.' and 'Preço unitário' as one cell, close to 'Preço unitário' alone:
+    it names two columns."""
+    from invoice_extract.fields.table import _header_columns
+
+    words = [
+        Word("Descrição", (0.2, 0.3, 0.3, 0.31), 1),
+        Word("Qtd.", (0.62, 0.3, 0.66, 0.31), 1),
+        Word("Preço", (0.67, 0.3, 0.72, 0.31), 1),
+        Word("unitário", (0.725, 0.3, 0.8, 0.31), 1),
+        Word("Montante", (0.87, 0.3, 0.95, 0.31), 1),
+    ]
+    line = build_layout([Page(1, 600, 800, words)]).lines[0]
+    assert len(line.segments) == 3
+    columns = _header_columns(line, 600)
+    assert columns is not None
+    assert [c.name for c in columns] == ["description", "quantity", "unit_price", "amount"]
+
+
 @pytest.mark.parametrize(
     ("lines", "currency"),
     [
@@ -1237,3 +1256,54 @@ def test_a_misread_or_missing_quantity_or_price_is_mended_by_its_rows_arithmetic
     ]
     mended = read[0].unit_price
     assert mended is not None and mended.confidence == 0.5 and mended.evidence
+
+
+def test_an_amount_that_lost_its_decimal_mark_is_mended_where_its_row_then_adds_up(
+    tmp_path: Path,
+) -> None:
+    """OCR drops a decimal comma ('14.16948' for '14.169,48'): an amount with more decimals
+    than the table's others is its digits with the table's decimals where the row then adds
+    up, also where the quantity was not read. The unit price is not bent to fit it."""
+    rows = [
+        ("Toner", "12", "1.180,79", "14.16948"),
+        ("Spare parts", "", "2.345,22", "7.03566"),  # quantity not read either
+        ("Paper", "2", "50,00", "100,00"),
+        ("Freight", "2", "50,00", "100.0011"),  # does not add up either way: left
+    ]
+    page = [(60, 100, "Rechnung Nr.: R-1"), (60, 115, "Datum: 01.02.2024")]
+    page += [(60, 200, "Beschreibung"), (-330, 200, "Menge"), (-430, 200, "Preis")]
+    page += [(-530, 200, "Betrag")]
+    for k, (desc, qty, price, amount) in enumerate(rows):
+        y = 215 + 15 * k
+        page += [(60, y, desc), (-430, y, price), (-530, y, amount)]
+        page += [(-330, y, qty)] if qty else []
+    _, read = _printed_and_read_by_ocr(tmp_path, page)
+    got = [
+        (i.quantity and i.quantity.value, i.unit_price and i.unit_price.value, i.amount.value)
+        for i in read
+        if i.amount is not None
+    ]
+    assert got == [
+        (Decimal("12"), Decimal("1180.79"), Decimal("14169.48")),
+        (Decimal("3"), Decimal("2345.22"), Decimal("7035.66")),
+        (Decimal("2"), Decimal("50.00"), Decimal("100.00")),
+        (Decimal("2"), Decimal("50.00"), Decimal("100.0011")),
+    ]
+    assert read[0].amount is not None and read[0].amount.confidence == 0.5
+
+
+def test_a_stamp_under_a_row_is_no_line_of_its_description(tmp_path: Path) -> None:
+    """A 'PAID' stamp set large across the table below a row is not read into the row's
+    description; a description's own next line is."""
+    page = list(PLACED_TABLE_HEAD)
+    page += [(60, 215, "Transport and delivery"), (-330, 215, "1")]
+    page += [(-430, 215, "10.00"), (-530, 215, "10.00")]
+    page += [(250, 238, "PAID", 26)]
+    page += [(60, 260, "Consulting"), (-330, 260, "2"), (-430, 260, "5.00"), (-530, 260, "10.00")]
+    page += [(60, 272, "on site")]
+    page += [(400, 300, "Total"), (-530, 300, "20.00")]
+    printed, _ = _printed_and_read_by_ocr(tmp_path, page)
+    assert [i.description and i.description.value for i in printed] == [
+        "Transport and delivery",
+        "Consulting on site",
+    ]

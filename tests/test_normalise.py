@@ -58,6 +58,8 @@ from invoice_extract.fields.normalise import (
         ("1.234", ",", "1234"),
         ("12,50 zł", None, "12.50"),
         ("1 234,56 kr", None, "1234.56"),
+        ("38 186,64 KČ", ",", "38186.64"),  # OCR's capital for 'Kč': codes in any case
+        ("eur 12,00", ",", "12.00"),
     ],
 )
 def test_parse_amount(text: str, mark: str | None, expected: str) -> None:

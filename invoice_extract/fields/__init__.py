@@ -449,24 +449,37 @@ def _mend_by_arithmetic(ctx: Context, items: list[LineItem]) -> None:
     is the one its amount and the other make (quantity x unit price = amount), where other
     rows of the table show that arithmetic holds in it (no discount column). A misread one
     is replaced only by the value nearest its digits of the two that fit ('75' by 7.5, not
-    the price by 3.01; '421.36' by 421.58)."""
-    if not any(_makes(i) for i in items):
+    the price by 3.01; '421.36' by 421.58). An amount with more decimals than the table's
+    others lost a mark ('14.16948' for '14.169,48'): its digits with the table's decimals,
+    where the row then adds up."""
+    held = [i.amount.value for i in items if _makes(i) and i.amount is not None]
+    if not held:
         return
+    places = max(_places(v) for v in held)
     for item in items:
         q, p, a = item.quantity, item.unit_price, item.amount
         if a is None or not a.evidence or not ctx.layout.pages[a.evidence[0].page].ocr:
             continue
         if q is not None and p is not None and _makes(item):
             continue
-        qty = _fit_quantity(a.value, p.value) if p is not None and p.value else None
-        price = _fit_price(a.value, q.value) if q is not None and q.value else None
-        if q is not None and p is not None:  # both read, one of them wrong
+        amount = a.value if _places(a.value) <= places else _with_places(a.value, places)
+        qty = _fit_quantity(amount, p.value) if p is not None and p.value else None
+        price = _fit_price(amount, q.value) if q is not None and q.value else None
+        evidence = [e for f in (q, p, a) if f is not None for e in f.evidence]
+        if amount != a.value:
+            if q is not None and p is not None:
+                qty = price = None  # both read: only the amount was wrong, if it now adds up
+                if not makes(q.value, p.value, amount):
+                    continue
+            elif qty is None and price is None:
+                continue
+            item.amount = AmountField(value=amount, confidence=MENDED, evidence=a.evidence)
+        elif q is not None and p is not None:  # both read, one of them wrong
             near_q = _digit_distance(qty, q.value)
             near_p = _digit_distance(price, p.value)
             if min(near_q, near_p) > 2 or near_q == near_p:
                 continue
             qty, price = (qty, None) if near_q < near_p else (None, price)
-        evidence = [e for f in (q, p, a) if f is not None for e in f.evidence]
         if qty is not None:
             item.quantity = NumberField(value=qty, confidence=MENDED, evidence=evidence)
         elif price is not None:
@@ -476,6 +489,17 @@ def _mend_by_arithmetic(ctx: Context, items: list[LineItem]) -> None:
 def _makes(item: LineItem) -> bool:
     q, p, a = item.quantity, item.unit_price, item.amount
     return q is not None and p is not None and a is not None and makes(q.value, p.value, a.value)
+
+
+def _places(value: Decimal) -> int:
+    """Decimal places as printed (Decimal keeps trailing zeros: 12.50 has two)."""
+    return max(0, -int(value.as_tuple().exponent))
+
+
+def _with_places(value: Decimal, places: int) -> Decimal:
+    """The digits of ``value`` read with ``places`` decimals (14.16948, 2 -> 14169.48)."""
+    digits = "".join(c for c in format(value, "f") if c.isdigit())
+    return (-1 if value < 0 else 1) * Decimal(int(digits)).scaleb(-places)
 
 
 def _fit_quantity(amount: Decimal, price: Decimal) -> Decimal | None:

@@ -76,15 +76,19 @@ _NUMBER = re.compile(
 
 
 def strip_currency(text: str) -> tuple[str, str | None]:
-    """Remove one currency mark (symbol or code) from either end; return it too."""
+    """Remove one currency mark (symbol or code) from either end; return it too. Marks of
+    two or more letters match in any case (OCR's 'KČ' for 'Kč')."""
     t = text.strip()
+    folded = t.lower() if len(t.lower()) == len(t) else t
     for mark in _CURRENCY_TOKENS:
-        if mark not in t:
+        n = len(mark)
+        key, hay = (mark.lower(), folded) if n > 1 else (mark, t)
+        if key not in hay:
             continue
-        if t.startswith(mark) and (not mark[-1].isalpha() or not t[len(mark) :][:1].isalpha()):
-            return t[len(mark) :].strip(), mark
-        if t.endswith(mark) and (not mark[0].isalpha() or not t[: -len(mark)][-1:].isalpha()):
-            return t[: -len(mark)].strip(), mark
+        if hay[:n] == key and (not mark[-1].isalpha() or not t[n:][:1].isalpha()):
+            return t[n:].strip(), mark
+        if hay[-n:] == key and (not mark[0].isalpha() or not t[:-n][-1:].isalpha()):
+            return t[:-n].strip(), mark
     return t, None
 
 

@@ -23,6 +23,7 @@ NUMERIC = {"quantity", "unit_price", "amount", "tax_rate"}
 _LONG_NUMBER = re.compile(r"\d{4,}|\d{1,2}[./-]\d{1,2}[./-]\d{2,4}")
 MIN_HEADER_COLUMNS = 3
 ROW_GAP = 1.9  # line heights between a description line and the row it continues
+STAMP_HEIGHT = 1.8  # line heights: taller words on a description's next line are a stamp
 END_GAP = 4.5  # line heights of empty space that end a table
 ALIGNED = 0.02  # page widths between the right edges of one column's values
 
@@ -64,9 +65,10 @@ class Table:
         return set(self.header_lines) | {i for row in self.rows for i in row.lines}
 
 
-def _split_header_cell(seg: Segment, width: float) -> list[Column] | None:
+def _split_header_cell(seg: Segment, width: float) -> tuple[list[Column], float] | None:
     """Header cells set close together form one segment ('E-Preis MwSt. %'): the best
-    partition of its words into consecutive groups that each name a column, or None."""
+    partition of its words into consecutive groups that each name a column, with their mean
+    score, or None."""
     words = seg.words
     n = len(words)
     # best[i]: the columns covering words[:i] completely, with their summed scores.
@@ -88,7 +90,9 @@ def _split_header_cell(seg: Segment, width: float) -> list[Column] | None:
             candidate = ([*cols, Column(found[0], part.x0, part.x1)], total + found[1])
             if j not in best or quality(candidate) > quality(best[j]):
                 best[j] = candidate
-    return best[n][0] if n in best else None
+    if n not in best:
+        return None
+    return best[n][0], best[n][1] / len(best[n][0])
 
 
 def _header_columns(line: Line, width: float) -> list[Column] | None:
@@ -99,9 +103,15 @@ def _header_columns(line: Line, width: float) -> list[Column] | None:
             unmatched.append(seg)  # a value ('FR28944718766', '07-10-2024'), not a header
             continue
         found = match_column(seg, by_leading_words=False)
-        split = _split_header_cell(seg, width) if not found and len(seg.words) > 1 else None
-        if split:
-            columns.extend(split)
+        # Split where no column matches the whole cell, or only loosely: OCR's one segment
+        # 'Qtd. Preço unitário' is near 'Preço unitário' but names two columns.
+        split = (
+            _split_header_cell(seg, width)
+            if len(seg.words) > 1 and (found is None or found[1] < 1.0)
+            else None
+        )
+        if split and (found is None or (len(split[0]) > 1 and split[1] > found[1])):
+            columns.extend(split[0])
             continue
         found = found or match_column(seg)
         if found:
@@ -661,6 +671,9 @@ def _read_rows(ctx: Context, table: Table, start: int) -> int:
             and set(cells) <= {"description", "product_code"}
             and "description" in cells
             and line.y0 - last_y < ROW_GAP * lh
+            # not a stamp over the table ('PAID', twice as tall as the text)
+            and max(w.y1 - w.y0 for w in cells["description"]) * ctx.layout.pages[page].height
+            < STAMP_HEIGHT * lh
         ):
             row = table.rows[-1]
             row.cells.setdefault("description", []).extend(cells["description"])
