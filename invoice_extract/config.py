@@ -37,6 +37,10 @@ class PipelineConfig(BaseModel):
     # Recognisers read text lines with coloured marks across black print (stamps, pen)
     # faded (preprocess.fade_colour; measured in bench/README.md).
     fade_colour: bool = True
+    # With ppocr: on a page where it read some accented letter, its lines with letters are
+    # read again by the trocr model (``trocr_model``) for the diacritics ppocr dropped
+    # ('Uslugi' for 'Usługi'; ocr/accents.py, measured in bench/README.md).
+    accents: bool = True
     keep_images: bool = False  # keep OCR'd page images on the Document (debug renders)
     # When set, each extracted document's pages are drawn with their fields' boxes here.
     debug_dir: Path | None = None

@@ -124,6 +124,7 @@ class Pipeline:
                 c.deskew,
                 c.despeckle,
                 c.fade_colour,
+                c.accents,
             )
         for page in pages:
             t0 = time.perf_counter()

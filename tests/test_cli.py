@@ -65,6 +65,10 @@ def test_show_prints_fields_and_checks() -> None:
     assert proc.returncode == 0, proc.stderr
     assert "invoice_number" in proc.stdout and "F2024-486" in proc.stdout
     assert "subtotal_plus_tax" in proc.stdout
+    # OCR options are accepted with any document; a text layer reads the same.
+    plain = run("show", str(DIGITAL / "inv-002.pdf"), "--no-accents", "--recognizer", "ppocr")
+    assert plain.returncode == 0, plain.stderr
+    assert plain.stdout == proc.stdout
 
 
 def test_schema_command_writes_the_schema(tmp_path: Path) -> None:

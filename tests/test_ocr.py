@@ -241,6 +241,69 @@ def test_a_coloured_stamp_across_a_line_is_faded_before_it_is_read() -> None:
         assert fade_colour(line) is line
 
 
+@pytest.mark.parametrize(
+    ("read", "other", "kept"),
+    [
+        ("Uslugi", "Usługi", "Usługi"),  # the diacritic one reading dropped
+        ("księgowa", "ksiegowa", "księgowa"),  # kept where the other reading lacks it
+        ("Malmo", "Malmö", "Malmö"),
+        ("OBSLUGA", "OBSŁUGA", "OBSŁUGA"),
+        ("Obsluga", "Obskuga", "Obsluga"),  # different letters: as read
+        ("café", "cafè", "café"),  # two different diacritics: as read
+        ("1.250,00", "1.250.00", "1.250,00"),  # not letters
+        ("Uslugi", "Usługi doradcze", "Uslugi"),
+        ("Stockholm", "Śtockholm", "Stockholm"),  # no 'ś' read on the page: not its alphabet
+    ],
+)
+def test_accents_of_a_second_reading(read: str, other: str, kept: str) -> None:
+    from invoice_extract.ocr.accents import with_accents
+
+    assert with_accents(read, other, {"ł", "ę", "ö", "é"}) == kept
+
+
+@pytest.mark.parametrize(
+    ("words", "alphabet"),
+    [
+        # Polish alone has these: its other letters belong too
+        (["Świętokrzyska", "Części", "miesiąc"], "ąćęłńóśźż"),
+        (["München"], "ü"),  # German, Spanish, Turkish... share only 'ü'
+        (["città"], "àé"),  # Italian, French, Portuguese, Catalan share 'à' and 'é'
+        (["Malmō", "Västerås", "Göteborg"], "äåöō"),  # a stray misread letter adds nothing
+        (["Invoice", "Straße"], ""),  # no accented letter read: nothing to restore
+    ],
+)
+def test_a_pages_alphabet(words: list[str], alphabet: str) -> None:
+    from invoice_extract.ocr.accents import page_alphabet
+
+    assert page_alphabet(words) == set(alphabet)
+
+
+def test_ppocr_words_get_the_diacritics_it_dropped_from_trocr(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """PP-OCR now and then reads 'ł' as 'l'. Where it read 'ł' elsewhere on the page, its
+    lines with an 'l' are read again by the shipped TrOCR, and a letter that only lacks the
+    diacritic TrOCR read gets it; numbers and other words stay as PP-OCR read them."""
+    from invoice_extract.ocr import engine, ppocr
+
+    img = Image.new("RGB", (1240, 600), "white")
+    draw = ImageDraw.Draw(img)
+    font = ImageFont.truetype(FONT, 30)
+    for k, line in enumerate(["Usługi doradcze", "Obsługa księgowa", "Razem 1 250,00"]):
+        draw.text((100, 100 + 80 * k), line, fill="black", font=font)
+    read_page = ppocr.read_page
+
+    def usługi_misread(image: np.ndarray, fade: bool = False) -> tuple:  # type: ignore[type-arg]
+        words, lines, seconds = read_page(image, fade)
+        return [(w[0].replace("Usługi", "Uslugi"), *w[1:]) for w in words], lines, seconds
+
+    monkeypatch.setattr(ppocr, "read_page", usługi_misread)
+    page = np.asarray(img)
+    assert engine.OcrEngine(accents=False).read(page, 1).words[0].text == "Uslugi"
+    words = [w.text for w in engine.OcrEngine().read(page, 1).words]
+    assert words == ["Usługi", "doradcze", "Obsługa", "księgowa", "Razem", "1", "250,00"]
+
+
 # --- bad images: each a clear error or warning, never a crash ------------------------------
 
 

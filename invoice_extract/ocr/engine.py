@@ -16,6 +16,7 @@ import numpy as np
 
 from invoice_extract.document import Word
 from invoice_extract.ocr import ppocr
+from invoice_extract.ocr.accents import bare, page_alphabet, with_accents
 from invoice_extract.preprocess import (
     MIN_SKEW,
     blank_columns,
@@ -241,12 +242,15 @@ class OcrEngine:
         deskew: bool = True,
         despeckle: bool = False,
         fade_colour: bool = True,
+        accents: bool = True,
     ) -> None:
         from invoice_extract.ocr import load_recognizer
 
         self.recognizer = load_recognizer(recognizer, model)
+        self.model = model
         self.orient, self.straighten, self.deskew = orient, straighten, deskew
         self.despeckle, self.fade_colour = despeckle, fade_colour
+        self.accents = accents and recognizer == "ppocr"
 
     def read(self, image: np.ndarray, page: int) -> OcrPage:
         notes: list[str] = []
@@ -284,6 +288,43 @@ class OcrEngine:
                 words.extend(split_words(text, conf, bbox, page, spans))
         return OcrPage(words, width=w, height=h, image=image, notes=notes, timings=dict(timings))
 
+    def _with_accents(
+        self,
+        image: np.ndarray,
+        words: list[tuple[str, float, np.ndarray, int]],
+        lines: list[np.ndarray],
+        alphabet: set[str],
+    ) -> list[tuple[str, float, np.ndarray, int]]:
+        """PP-OCR's words with the diacritics it dropped ('Uslugi' for 'Usługi'), read
+        again by the project's TrOCR on the same line crops (``accents.with_accents``):
+        only letters of the page's ``alphabet`` (``accents.page_alphabet``), on the lines
+        holding one of their bare letters. A line whose two readings have
+        different word counts stays as read."""
+        from invoice_extract.ocr import load_recognizer
+
+        bases = {bare(c) for c in alphabet}
+        by_line: defaultdict[int, list[int]] = defaultdict(list)
+        for k, (*_, line) in enumerate(words):
+            by_line[line].append(k)
+        wanted = [
+            i
+            for i, ks in by_line.items()
+            if i < len(lines) and any(c.lower() in bases for k in ks for c in words[k][0])
+        ]
+        crops = [ppocr.crop_line(image, lines[i]) for i in wanted]
+        if self.fade_colour:
+            crops = [fade_colour(c) for c in crops]
+        reads = load_recognizer("trocr", self.model).recognise(crops)
+        out = list(words)
+        for i, (text, _) in zip(wanted, reads, strict=True):
+            tokens = text.split()
+            if len(tokens) != len(by_line[i]):
+                continue
+            for k, token in zip(by_line[i], tokens, strict=True):
+                read, conf, quad, line = out[k]
+                out[k] = (with_accents(read, token, alphabet), conf, quad, line)
+        return out
+
     def _read(
         self, image: np.ndarray, timings: defaultdict[str, float]
     ) -> tuple[list[Found], list[np.ndarray]]:
@@ -295,7 +336,12 @@ class OcrEngine:
             words, lines, seconds = ppocr.read_page(image, self.fade_colour)
             for stage, spent in seconds.items():
                 timings[stage] += spent
-            return [(text, conf, quad, None) for text, conf, quad in words], lines
+            alphabet = page_alphabet(w[0] for w in words) if self.accents else set()
+            if alphabet:
+                t = time.perf_counter()
+                words = self._with_accents(image, words, lines, alphabet)
+                timings["accents"] += time.perf_counter() - t
+            return [(text, conf, quad, None) for text, conf, quad, _ in words], lines
         t0 = time.perf_counter()
         quads = ppocr.detect_lines(image)
         t1 = time.perf_counter()

@@ -1,0 +1,99 @@
+"""Accents from a second reading of the same line.
+
+The PP-OCR recogniser reads the letters of a line well but now and then drops a
+diacritic ('Uslugi' for 'Usługi'), which is enough to spoil a description or a name. The
+project's TrOCR, trained on the twelve languages' letters, reads the same line crops; where
+both readings spell the same letters and differ only in diacritics, the letter with the
+diacritic is kept (``with_accents``) if it belongs to the page's alphabet
+(``page_alphabet``): TrOCR now and then adds a diacritic of another language ('Śtockholm'
+on a Swedish page, 'Garibaldí' on an Italian one). Everything else (digits, word boxes,
+letters read differently) stays as PP-OCR read it.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from collections import Counter
+from collections.abc import Collection, Iterable
+
+# The accented letters of the languages written in Latin script that invoices here come in.
+ALPHABETS: dict[str, str] = {
+    "ca": "àçèéíïòóúü",
+    "cs": "áčďéěíňóřšťúůýž",
+    "da": "æøåé",
+    "de": "äöüß",
+    "es": "áéíñóúü",
+    "et": "äöõüšž",
+    "fi": "äöåšž",
+    "fr": "àâæçéèêëîïôœùûüÿ",
+    "hr": "čćđšž",
+    "hu": "áéíóöőúüű",
+    "is": "áéíóúýæö",
+    "it": "àèéìíîòóùú",
+    "lt": "ąčęėįšųūž",
+    "lv": "āčēģīķļņšūž",
+    "nl": "áéíóúèëïöü",
+    "no": "æøåéèêóòô",
+    "pl": "ąćęłńóśźż",
+    "pt": "áâãàçéêíóôõú",
+    "ro": "ăâîșşțţ",
+    "sk": "áäčďéíĺľňóôŕšťúýž",
+    "sl": "čšž",
+    "sv": "åäöé",
+    "tr": "çğıöşü",
+}
+
+# Letters whose diacritic is part of the letter (no Unicode decomposition).
+_BARE = str.maketrans("łŁøØđĐħĦıŀĿ", "lLoOdDhHilL")
+
+
+def bare(char: str) -> str:
+    """``char`` without its diacritics ('ł' -> 'l', 'é' -> 'e'); other characters as they are."""
+    decomposed = unicodedata.normalize("NFD", char)
+    base = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return base.translate(_BARE) if len(base) == 1 else char
+
+
+def accented_letters(texts: Iterable[str]) -> Counter[str]:
+    """The letters with diacritics in ``texts``, in lower case, with how often each occurs."""
+    return Counter(c.lower() for text in texts for c in text if c.isalpha() and bare(c) != c)
+
+
+def page_alphabet(texts: Iterable[str]) -> set[str]:
+    """The accented letters a page's text may hold: those read in ``texts``, and those that
+    every language best explaining them shares (the languages whose alphabets hold the
+    most of the letters read). 'ó ś ą' is Polish alone, so 'ł' and 'ź' belong; 'à' may be
+    Italian, French, Portuguese or Catalan, which share only 'à' and 'é'; a stray letter
+    misread ('ō') changes nothing. Empty where no accented letter was read."""
+    read = accented_letters(texts)
+    if not read:
+        return set()
+    covered = {lang: sum(n for c, n in read.items() if c in abc) for lang, abc in ALPHABETS.items()}
+    best = max(covered.values())
+    shared = [set(abc) for lang, abc in ALPHABETS.items() if best and covered[lang] == best]
+    return set(read) | (set.intersection(*shared) if shared else set())
+
+
+def with_accents(read: str, other: str, alphabet: Collection[str] | None = None) -> str:
+    """``read`` with the diacritics of ``other`` where both spell the same letters and the
+    only difference is a diacritic one of them lacks ('Uslugi', 'Usługi' -> 'Usługi';
+    'księgowa', 'ksiegowa' -> 'księgowa'), and ``alphabet`` (lower case) holds the letter.
+    Where the letters differ anywhere, or both carry different diacritics on a letter,
+    ``read`` as it is."""
+    if len(read) != len(other) or read == other:
+        return read
+    out = []
+    for a, b in zip(read, other, strict=True):
+        if a == b:
+            out.append(a)
+            continue
+        base_a, base_b = bare(a), bare(b)
+        if base_a != base_b:
+            return read
+        if base_a == a:  # only the other has a diacritic here
+            if alphabet is not None and b.lower() not in alphabet:
+                return read
+            out.append(b)
+        else:
+            out.append(a)  # read's own diacritic (or two different ones: read's)
+    return "".join(out)
