@@ -288,39 +288,32 @@ def test_legal_forms_end_company_names(text: str, company: bool) -> None:
     assert has_legal_form(text) is company
 
 
-def test_header_cells_set_close_together_are_split() -> None:
+@pytest.mark.parametrize(
+    ("cells", "names"),
+    [
+        (
+            ["Description", "E-Preis", "MwSt.", "%", "Summe"],
+            ["description", "unit_price", "tax_rate", "amount"],
+        ),
+        # OCR's one segment 'Qtd. Preço unitário' is close to 'Preço unitário' alone, but
+        # names two columns.
+        (
+            ["Descrição", "Qtd.", "Preço", "unitário", "Montante"],
+            ["description", "quantity", "unit_price", "amount"],
+        ),
+    ],
+)
+def test_header_cells_set_close_together_are_split(cells: list[str], names: list[str]) -> None:
     from invoice_extract.fields.table import _header_columns
 
-    words = [
-        Word("Description", (0.08, 0.3, 0.2, 0.31), 1),
-        Word("E-Preis", (0.6, 0.3, 0.66, 0.31), 1),
-        Word("MwSt.", (0.67, 0.3, 0.72, 0.31), 1),
-        Word("%", (0.725, 0.3, 0.74, 0.31), 1),
-        Word("Summe", (0.85, 0.3, 0.9, 0.31), 1),
-    ]
-    line = build_layout([Page(1, 600, 800, words)]).lines[0]
-    columns = _header_columns(line, 600)
-    assert columns is not None
-    assert [c.name for c in columns] == ["description", "unit_price", "tax_rate", "amount"]
-
-
-def test_a_header_cell_near_one_column_name_but_holding_two_is_split() -> None:
-    """OCR reads 'Qtd.' and 'Preço unitário' as one cell, close to 'Preço unitário' alone:
-    it names two columns."""
-    from invoice_extract.fields.table import _header_columns
-
-    words = [
-        Word("Descrição", (0.2, 0.3, 0.3, 0.31), 1),
-        Word("Qtd.", (0.62, 0.3, 0.66, 0.31), 1),
-        Word("Preço", (0.67, 0.3, 0.72, 0.31), 1),
-        Word("unitário", (0.725, 0.3, 0.8, 0.31), 1),
-        Word("Montante", (0.87, 0.3, 0.95, 0.31), 1),
-    ]
+    # The first cell far left, the last far right, the others close together between.
+    xs = [(0.08, 0.2), (0.6, 0.66), (0.67, 0.72), (0.725, 0.8), (0.85, 0.9)]
+    words = [Word(t, (a, 0.3, b, 0.31), 1) for t, (a, b) in zip(cells, xs, strict=True)]
     line = build_layout([Page(1, 600, 800, words)]).lines[0]
     assert len(line.segments) == 3
     columns = _header_columns(line, 600)
     assert columns is not None
-    assert [c.name for c in columns] == ["description", "quantity", "unit_price", "amount"]
+    assert [c.name for c in columns] == names
 
 
 @pytest.mark.parametrize(
