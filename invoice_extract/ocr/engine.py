@@ -31,9 +31,9 @@ from invoice_extract.preprocess import (
 )
 from invoice_extract.schema import BBox
 
-# A read line or word: text, confidence, quadrilateral on the page, and for a line where
-# its words lie (``word_spans``; None: by character positions).
-Found = tuple[str, float, np.ndarray, list[tuple[float, float]] | None]
+# A read line or word: text, confidence, quadrilateral on the page, for a line where its
+# words lie (``word_spans``; None: by character positions), and the index of its text line.
+Found = tuple[str, float, np.ndarray, list[tuple[float, float]] | None, int]
 
 PROBE_SIDE = 1280  # detection for orientation and skew runs on a downscaled copy
 MIN_LINE_CONFIDENCE = 0.5
@@ -277,10 +277,15 @@ class OcrEngine:
             if self.deskew:
                 image = _deskewed(image, notes)
             timings["preprocess"] += time.perf_counter() - t2
-            found, _ = self._read(image, timings)
+            found, lines_found = self._read(image, timings)
+        alphabet = page_alphabet(f[0] for f in found) if self.accents else set()
+        if alphabet:
+            t3 = time.perf_counter()
+            found = self._with_accents(image, found, lines_found, alphabet)
+            timings["accents"] += time.perf_counter() - t3
         h, w = image.shape[:2]
         words: list[Word] = []
-        for text, conf, quad, spans in found:
+        for text, conf, quad, spans, _ in found:
             bbox = _bbox(quad, w, h)
             if self.recognizer.name == "ppocr":
                 words.append(Word(text, bbox, page, conf))
@@ -289,12 +294,8 @@ class OcrEngine:
         return OcrPage(words, width=w, height=h, image=image, notes=notes, timings=dict(timings))
 
     def _with_accents(
-        self,
-        image: np.ndarray,
-        words: list[tuple[str, float, np.ndarray, int]],
-        lines: list[np.ndarray],
-        alphabet: set[str],
-    ) -> list[tuple[str, float, np.ndarray, int]]:
+        self, image: np.ndarray, words: list[Found], lines: list[np.ndarray], alphabet: set[str]
+    ) -> list[Found]:
         """PP-OCR's words with the diacritics it dropped ('Uslugi' for 'Usługi'), read
         again by the project's TrOCR on the same line crops (``accents.with_accents``):
         only letters of the page's ``alphabet`` (``accents.page_alphabet``), on the lines
@@ -321,8 +322,8 @@ class OcrEngine:
             if len(tokens) != len(by_line[i]):
                 continue
             for k, token in zip(by_line[i], tokens, strict=True):
-                read, conf, quad, line = out[k]
-                out[k] = (with_accents(read, token, alphabet), conf, quad, line)
+                read, conf, quad, spans, line = out[k]
+                out[k] = (with_accents(read, token, alphabet), conf, quad, spans, line)
         return out
 
     def _read(
@@ -336,12 +337,7 @@ class OcrEngine:
             words, lines, seconds = ppocr.read_page(image, self.fade_colour)
             for stage, spent in seconds.items():
                 timings[stage] += spent
-            alphabet = page_alphabet(w[0] for w in words) if self.accents else set()
-            if alphabet:
-                t = time.perf_counter()
-                words = self._with_accents(image, words, lines, alphabet)
-                timings["accents"] += time.perf_counter() - t
-            return [(text, conf, quad, None) for text, conf, quad, _ in words], lines
+            return [(text, conf, quad, None, line) for text, conf, quad, line in words], lines
         t0 = time.perf_counter()
         quads = ppocr.detect_lines(image)
         t1 = time.perf_counter()
@@ -349,9 +345,9 @@ class OcrEngine:
         if self.fade_colour:
             crops = [fade_colour(c) for c in crops]
         found: list[Found] = [
-            (text, conf, quad, word_spans(crop, text.split()))
-            for quad, crop, (text, conf) in zip(
-                quads, crops, self.recognizer.recognise(crops), strict=True
+            (text, conf, quad, word_spans(crop, text.split()), i)
+            for i, (quad, crop, (text, conf)) in enumerate(
+                zip(quads, crops, self.recognizer.recognise(crops), strict=True)
             )
             if text.strip() and conf >= MIN_LINE_CONFIDENCE
         ]
