@@ -39,7 +39,8 @@ class PipelineConfig(BaseModel):
     fade_colour: bool = True
     # With ppocr: on a page where it read some accented letter, its lines with letters are
     # read again by the trocr model (``trocr_model``) for the diacritics ppocr dropped
-    # ('Uslugi' for 'Usługi'; ocr/accents.py, measured in bench/README.md).
+    # ('Uslugi' for 'Usługi'; ocr/accents.py, measured in bench/README.md). Where that model
+    # cannot load, pages are read as ppocr read them, with a warning.
     accents: bool = True
     keep_images: bool = False  # keep OCR'd page images on the Document (debug renders)
     # When set, each extracted document's pages are drawn with their fields' boxes here.

@@ -279,7 +279,7 @@ def test_a_pages_alphabet(words: list[str], alphabet: str) -> None:
 
 
 def test_ppocr_words_get_the_diacritics_it_dropped_from_trocr(
-    monkeypatch: pytest.MonkeyPatch,
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     """PP-OCR now and then reads 'ł' as 'l'. Where it read 'ł' elsewhere on the page, its
     lines with an 'l' are read again by the shipped TrOCR, and a letter that only lacks the
@@ -302,6 +302,10 @@ def test_ppocr_words_get_the_diacritics_it_dropped_from_trocr(
     assert engine.OcrEngine(accents=False).read(page, 1).words[0].text == "Uslugi"
     words = [w.text for w in engine.OcrEngine().read(page, 1).words]
     assert words == ["Usługi", "doradcze", "Obsługa", "księgowa", "Razem", "1", "250,00"]
+    # A TrOCR model that cannot load here: the page is read as ppocr read it, and says so.
+    missing = engine.OcrEngine(model=str(tmp_path / "no-model")).read(page, 1)
+    assert missing.words[0].text == "Uslugi"
+    assert any("diacritics not checked" in note for note in missing.notes)
 
 
 # --- bad images: each a clear error or warning, never a crash ------------------------------

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from invoice_extract.document import Word
+from invoice_extract.errors import ModelUnavailable
 from invoice_extract.ocr import ppocr
 from invoice_extract.ocr.accents import bare, page_alphabet, with_accents
 from invoice_extract.preprocess import (
@@ -281,7 +282,11 @@ class OcrEngine:
         alphabet = page_alphabet(f[0] for f in found) if self.accents else set()
         if alphabet:
             t3 = time.perf_counter()
-            found = self._with_accents(image, found, lines_found, alphabet)
+            try:
+                found = self._with_accents(image, found, lines_found, alphabet)
+            except ModelUnavailable as exc:  # a trocr_model that cannot load here
+                self.accents = False
+                notes.append(f"diacritics not checked from now on: {exc}")
             timings["accents"] += time.perf_counter() - t3
         h, w = image.shape[:2]
         words: list[Word] = []
