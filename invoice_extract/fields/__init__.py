@@ -50,7 +50,14 @@ from invoice_extract.fields.parties import (
     unlabelled_customer,
     vendor_block,
 )
-from invoice_extract.fields.table import Table, cell_value, find_table, last_digit, makes
+from invoice_extract.fields.table import (
+    Table,
+    cell_value,
+    find_table,
+    last_digit,
+    makes,
+    places,
+)
 from invoice_extract.schema import (
     LINE_ITEM_FIELDS,
     AmountField,
@@ -455,14 +462,14 @@ def _mend_by_arithmetic(ctx: Context, items: list[LineItem]) -> None:
     held = [i.amount.value for i in items if _makes(i) and i.amount is not None]
     if not held:
         return
-    places = max(_places(v) for v in held)
+    decimals = max(places(v) for v in held)
     for item in items:
         q, p, a = item.quantity, item.unit_price, item.amount
         if a is None or not a.evidence or not ctx.layout.pages[a.evidence[0].page].ocr:
             continue
         if q is not None and p is not None and _makes(item):
             continue
-        amount = a.value if _places(a.value) <= places else _with_places(a.value, places)
+        amount = a.value if places(a.value) <= decimals else _with_places(a.value, decimals)
         qty = _fit_quantity(amount, p.value) if p is not None and p.value else None
         price = _fit_price(amount, q.value) if q is not None and q.value else None
         evidence = [e for f in (q, p, a) if f is not None for e in f.evidence]
@@ -491,21 +498,20 @@ def _makes(item: LineItem) -> bool:
     return q is not None and p is not None and a is not None and makes(q.value, p.value, a.value)
 
 
-def _places(value: Decimal) -> int:
-    """Decimal places as printed (Decimal keeps trailing zeros: 12.50 has two)."""
-    return max(0, -int(value.as_tuple().exponent))
+def _digits(value: Decimal) -> str:
+    """The digits of ``value`` as printed, without sign or mark."""
+    return "".join(c for c in format(value, "f") if c.isdigit())
 
 
-def _with_places(value: Decimal, places: int) -> Decimal:
-    """The digits of ``value`` read with ``places`` decimals (14.16948, 2 -> 14169.48)."""
-    digits = "".join(c for c in format(value, "f") if c.isdigit())
-    return (-1 if value < 0 else 1) * Decimal(int(digits)).scaleb(-places)
+def _with_places(value: Decimal, decimals: int) -> Decimal:
+    """The digits of ``value`` read with ``decimals`` places (14.16948, 2 -> 14169.48)."""
+    return (-1 if value < 0 else 1) * Decimal(int(_digits(value))).scaleb(-decimals)
 
 
 def _fit_quantity(amount: Decimal, price: Decimal) -> Decimal | None:
     """The quantity of fewest decimals (at most three) that makes ``amount`` at ``price``."""
-    for places in range(4):
-        qty = (amount / price).quantize(Decimal(1).scaleb(-places))
+    for decimals in range(4):
+        qty = (amount / price).quantize(Decimal(1).scaleb(-decimals))
         if qty > 0 and makes(qty, price, amount):
             return qty
     return None
@@ -521,11 +527,7 @@ def _digit_distance(value: Decimal | None, read: Decimal) -> int:
     """Edits between the digits of a value that fits and of the one read (99: none fits)."""
     if value is None:
         return 99
-
-    def digits(d: Decimal) -> str:
-        return "".join(c for c in format(d.normalize(), "f") if c.isdigit())
-
-    return Levenshtein.distance(digits(value), digits(read))
+    return Levenshtein.distance(_digits(value.normalize()), _digits(read.normalize()))
 
 
 def _party(

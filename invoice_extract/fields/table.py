@@ -427,9 +427,14 @@ def makes(quantity: Decimal, price: Decimal, amount: Decimal) -> bool:
     return abs(quantity * price - amount) <= last_digit(amount) / 2 * (abs(quantity) + 1)
 
 
+def places(amount: Decimal) -> int:
+    """An amount's decimal places as printed (Decimal keeps trailing zeros: 12.50 has two)."""
+    return max(0, -int(amount.as_tuple().exponent))
+
+
 def last_digit(amount: Decimal) -> Decimal:
     """The value of an amount's last printed digit: 0.01 for '12.50', 1 for '55,412'."""
-    return Decimal(1).scaleb(min(0, int(amount.as_tuple().exponent)))
+    return Decimal(1).scaleb(-places(amount))
 
 
 def _columns_by_arithmetic(ctx: Context) -> tuple[list[Column], list[int], int] | None:
