@@ -57,15 +57,16 @@ RecognizerOption = Annotated[
     typer.Option(
         "--recognizer",
         callback=_choice(RECOGNIZERS),
-        help="Text recogniser for OCR: ppocr (default), trocr, tesseract.",
+        help="Text recogniser for OCR: ppocr (default), trocr, tesseract, trocr+ppocr (trocr "
+        "reads every line, ppocr the lines it was unsure of).",
     ),
 ]
 TrocrModelOption = Annotated[
     str | None,
     typer.Option(
         "--trocr-model",
-        help="TrOCR hub id or local directory (with --recognizer trocr; default: the model "
-        "shipped in the package).",
+        help="TrOCR hub id or local directory (with --recognizer trocr or trocr+ppocr; default: "
+        "the model shipped in the package).",
     ),
 ]
 LayoutOption = Annotated[

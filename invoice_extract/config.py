@@ -21,7 +21,9 @@ class PipelineConfig(BaseModel):
     # auto: a page's text layer where usable, OCR otherwise; always: OCR every page;
     # never: text layers only (pages without one are reported, not read).
     ocr: Literal["auto", "always", "never"] = "auto"
-    recognizer: Literal["ppocr", "trocr", "tesseract"] = "ppocr"
+    # trocr+ppocr: the trocr model reads every line, ppocr the lines it was unsure of
+    # (faster than ppocr alone; measured in bench/README.md).
+    recognizer: Literal["ppocr", "trocr", "tesseract", "trocr+ppocr"] = "ppocr"
     # Hub id or local directory for the trocr recogniser (None: the model in the package).
     trocr_model: str | None = None
     dpi: int = Field(default=200, ge=72, le=600)  # rasterising PDF pages for OCR

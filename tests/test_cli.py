@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from invoice_extract import Invoice
+
 from .conftest import DIGITAL, ROOT
 
 CLI = [sys.executable, "-m", "invoice_extract.cli"]
@@ -69,6 +71,15 @@ def test_show_prints_fields_and_checks() -> None:
     plain = run("show", str(DIGITAL / "inv-002.pdf"), "--no-accents", "--recognizer", "ppocr")
     assert plain.returncode == 0, plain.stderr
     assert plain.stdout == proc.stdout
+
+
+def test_show_reads_a_scan_with_trocr_and_ppocr_checking_it() -> None:
+    scan = ROOT / "fixtures" / "scanned" / "inv-013-scan.png"
+    truth = Invoice.model_validate_json(scan.with_suffix(".json").read_text())
+    proc = run("show", str(scan), "--recognizer", "trocr+ppocr")
+    assert proc.returncode == 0, proc.stderr
+    assert truth.invoice_number is not None and truth.invoice_number.value in proc.stdout
+    assert truth.total is not None and str(truth.total.value) in proc.stdout
 
 
 def test_schema_command_writes_the_schema(tmp_path: Path) -> None:

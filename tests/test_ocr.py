@@ -6,6 +6,7 @@ import io
 import os
 import subprocess
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
@@ -306,6 +307,43 @@ def test_ppocr_words_get_the_diacritics_it_dropped_from_trocr(
     missing = engine.OcrEngine(model=str(tmp_path / "no-model")).read(page, 1)
     assert missing.words[0].text == "Uslugi"
     assert any("diacritics not checked" in note for note in missing.notes)
+
+
+def test_lines_trocr_was_unsure_of_are_read_by_ppocr() -> None:
+    """trocr+ppocr: the first recogniser's lines whose least sure character is below the
+    threshold are read by the second, whose reading is kept, with the first's diacritics
+    where only they differ and the page's alphabet has them."""
+    from invoice_extract.ocr.checked import RECHECK_BELOW, CheckedRecognizer
+
+    first_reads = [
+        ("Usługi doradcze", 0.95, 0.5),  # unsure: read again, keeps its 'ł'
+        ("Księgowość", 0.99, 0.98),  # sure: kept, and tells the page is Polish
+        ("Razem 1 250,00", 0.99, RECHECK_BELOW),
+        ("Obskuga", 0.8, 0.3),  # unsure, a different letter: the second's reading
+    ]
+    second_reads = {0: ("Uslugi doradcze", 0.99), 3: ("Obsluga", 0.97)}
+    asked: list[int] = []
+
+    class First:
+        def read_lines(self, crops: Sequence[np.ndarray]) -> list[tuple[str, float, float]]:
+            return [first_reads[int(c[0, 0, 0])] for c in crops]
+
+    class Second:
+        name = "second"
+
+        def recognise(self, crops: Sequence[np.ndarray]) -> list[tuple[str, float]]:
+            asked.extend(int(c[0, 0, 0]) for c in crops)
+            return [second_reads[int(c[0, 0, 0])] for c in crops]
+
+    crops = [np.full((32, 200, 3), k, np.uint8) for k in range(4)]
+    out = CheckedRecognizer(First(), Second()).recognise(crops)
+    assert asked == [0, 3]
+    assert out == [
+        ("Usługi doradcze", 0.99),
+        ("Księgowość", 0.99),
+        ("Razem 1 250,00", 0.99),
+        ("Obsluga", 0.97),
+    ]
 
 
 # --- bad images: each a clear error or warning, never a crash ------------------------------

@@ -6,7 +6,9 @@ boxes normalised to the page, exactly like words from a PDF's text layer.
 
 Recognisers: ``ppocr`` (rapidocr's PP-OCR recogniser, the offline default), ``trocr``
 (transformers' VisionEncoderDecoderModel, by hub id or local directory) and ``tesseract``
-(Debian's tesseract-ocr, optional). Each is loaded once per process and reused.
+(Debian's tesseract-ocr, optional); and ``trocr+ppocr``: the shipped TrOCR reads every line
+and PP-OCR the lines it was unsure of (``checked``). Each is loaded once per process and
+reused.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from typing import Protocol
 
 import numpy as np
 
-RECOGNIZERS = ("ppocr", "trocr", "tesseract")
+RECOGNIZERS = ("ppocr", "trocr", "tesseract", "trocr+ppocr")
 
 
 class Recognizer(Protocol):
@@ -31,7 +33,7 @@ class Recognizer(Protocol):
 @lru_cache(maxsize=4)
 def load_recognizer(name: str, model: str | None = None) -> Recognizer:
     """The recogniser called ``name``, loaded once per process (``model``: a TrOCR hub id or
-    local directory)."""
+    local directory, for ``trocr`` and ``trocr+ppocr``)."""
     if name == "ppocr":
         from invoice_extract.ocr.ppocr import PpocrRecognizer
 
@@ -44,6 +46,13 @@ def load_recognizer(name: str, model: str | None = None) -> Recognizer:
         from invoice_extract.ocr.tesseract import TesseractRecognizer
 
         return TesseractRecognizer()
+    if name == "trocr+ppocr":
+        from invoice_extract.ocr.checked import CheckedRecognizer
+        from invoice_extract.ocr.trocr import TrocrRecognizer
+
+        trocr = load_recognizer("trocr", model)
+        assert isinstance(trocr, TrocrRecognizer)
+        return CheckedRecognizer(trocr, load_recognizer("ppocr"))
     raise ValueError(f"unknown recognizer {name!r}; choose one of {', '.join(RECOGNIZERS)}")
 
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import unicodedata
 from collections import Counter
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Sequence
 
 # The accented letters of the languages written in Latin script that invoices here come in.
 ALPHABETS: dict[str, str] = {
@@ -97,3 +97,15 @@ def with_accents(read: str, other: str, alphabet: Collection[str] | None = None)
         else:
             out.append(a)  # read's own diacritic (or two different ones: read's)
     return "".join(out)
+
+
+def words_with_accents(
+    read: Sequence[str], other: str, alphabet: Collection[str] | None = None
+) -> list[str]:
+    """A line's words as ``read``, each with the diacritics of the same word in ``other``
+    (another reading of the line) by ``with_accents``; where the two readings hold
+    different numbers of words, ``read`` as it is."""
+    tokens = other.split()
+    if len(tokens) != len(read):
+        return list(read)
+    return [with_accents(a, b, alphabet) for a, b in zip(read, tokens, strict=True)]

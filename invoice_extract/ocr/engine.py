@@ -17,7 +17,7 @@ import numpy as np
 from invoice_extract.document import Word
 from invoice_extract.errors import ModelUnavailable
 from invoice_extract.ocr import ppocr
-from invoice_extract.ocr.accents import bare, page_alphabet, with_accents
+from invoice_extract.ocr.accents import bare, page_alphabet, words_with_accents
 from invoice_extract.preprocess import (
     MIN_SKEW,
     blank_columns,
@@ -305,7 +305,7 @@ class OcrEngine:
         again by the project's TrOCR on the same line crops (``accents.with_accents``):
         only letters of the page's ``alphabet`` (``accents.page_alphabet``), on the lines
         holding one of their bare letters. A line whose two readings have
-        different word counts stays as read."""
+        different word counts stays as read (``accents.words_with_accents``)."""
         from invoice_extract.ocr import load_recognizer
 
         bases = {bare(c) for c in alphabet}
@@ -323,12 +323,10 @@ class OcrEngine:
         reads = load_recognizer("trocr", self.model).recognise(crops)
         out = list(words)
         for i, (text, _) in zip(wanted, reads, strict=True):
-            tokens = text.split()
-            if len(tokens) != len(by_line[i]):
-                continue
+            tokens = words_with_accents([out[k][0] for k in by_line[i]], text, alphabet)
             for k, token in zip(by_line[i], tokens, strict=True):
-                read, conf, quad, spans, line = out[k]
-                out[k] = (with_accents(read, token, alphabet), conf, quad, spans, line)
+                _, conf, quad, spans, line = out[k]
+                out[k] = (token, conf, quad, spans, line)
         return out
 
     def _read(

@@ -128,9 +128,14 @@ class TrocrRecognizer:
         self.max_new_tokens = max_new_tokens
 
     def recognise(self, crops: Sequence[np.ndarray]) -> list[tuple[str, float]]:
-        """Text and confidence per crop, in input order. A line-shaped model reads lines
-        too long for its input in pieces (``split_wide``), joined again; the line's
-        confidence is its least confident piece's."""
+        """Text and confidence per crop, in input order (``read_lines``)."""
+        return [(text, confidence) for text, confidence, _ in self.read_lines(crops)]
+
+    def read_lines(self, crops: Sequence[np.ndarray]) -> list[tuple[str, float, float]]:
+        """Text, confidence and the probability of the least sure character per crop, in
+        input order. A line-shaped model reads lines too long for its input in pieces
+        (``split_wide``), joined again; the line's confidence is its least confident
+        piece's."""
         if not self.line_shape:
             return self._read(crops)
         height, width = self.line_shape
@@ -142,11 +147,16 @@ class TrocrRecognizer:
                 owners.append(i)
         texts = [""] * len(crops)
         confidences: list[list[float]] = [[] for _ in crops]
+        least = [1.0] * len(crops)
         read = self._read([piece for piece, _ in pieces])
-        for i, (_, spaced), (text, confidence) in zip(owners, pieces, read, strict=True):
+        for i, (_, spaced), (text, confidence, low) in zip(owners, pieces, read, strict=True):
             texts[i] += (" " if spaced and texts[i] and text else "") + text
             confidences[i].append(confidence)
-        return [(t, min(c, default=0.0)) for t, c in zip(texts, confidences, strict=True)]
+            least[i] = min(least[i], low)
+        return [
+            (t, min(c, default=0.0), low if c else 0.0)
+            for t, c, low in zip(texts, confidences, least, strict=True)
+        ]
 
     def _pixels(self, crops: Sequence[np.ndarray]) -> Any:
         """The model's input tensor for ``crops``. Lines fitted to a line-shaped model's
@@ -170,7 +180,7 @@ class TrocrRecognizer:
             ]
         return torch.from_numpy(np.stack(channels, axis=1))
 
-    def _read(self, crops: Sequence[np.ndarray]) -> list[tuple[str, float]]:
+    def _read(self, crops: Sequence[np.ndarray]) -> list[tuple[str, float, float]]:
         import torch
 
         # Batches of similar aspect ratio (so similar length): generation runs until the
@@ -178,7 +188,7 @@ class TrocrRecognizer:
         order = sorted(
             range(len(crops)), key=lambda i: crops[i].shape[1] / max(1, crops[i].shape[0])
         )
-        results: list[tuple[str, float]] = []
+        results: list[tuple[str, float, float]] = []
         for start in range(0, len(order), self.batch_size):
             chunk = [crops[i] for i in order[start : start + self.batch_size]]
             pixels = self._pixels(chunk)
@@ -203,10 +213,12 @@ class TrocrRecognizer:
                 mask = (
                     tokens != pad if pad is not None else torch.ones_like(tokens, dtype=torch.bool)
                 )
-                # The line's confidence: the geometric mean of its token probabilities.
-                mean = logp[mask].mean() if mask.any() else torch.tensor(float("-inf"))
-                results.append((text.strip(), float(torch.exp(mean).clamp(0, 1))))
-        in_order: list[tuple[str, float]] = [("", 0.0)] * len(crops)
+                # The line's confidence: the geometric mean of its token probabilities;
+                # and its least sure token's probability.
+                kept = logp[mask] if mask.any() else torch.tensor([float("-inf")])
+                mean, low = torch.exp(kept.mean()), torch.exp(kept.min())
+                results.append((text.strip(), float(mean.clamp(0, 1)), float(low.clamp(0, 1))))
+        in_order: list[tuple[str, float, float]] = [("", 0.0, 0.0)] * len(crops)
         for i, result in zip(order, results, strict=True):
             in_order[i] = result
         return in_order
