@@ -316,6 +316,31 @@ def test_header_cells_set_close_together_are_split(cells: list[str], names: list
     assert [c.name for c in columns] == names
 
 
+def test_a_header_cell_whose_words_all_name_the_description_is_one_cell() -> None:
+    """'Nazwa' and 'towaru/usługi' each name the description; together they are one
+    cell, not two description columns (which would reject the header)."""
+    from invoice_extract.fields.table import _header_columns
+
+    cells = [("Nr", 0.08, 0.11), ("Nazwa", 0.2, 0.27), ("towaru/usługi", 0.28, 0.4)]
+    cells += [
+        ("II.", 0.6, 0.63),
+        ("Cena", 0.7, 0.75),
+        ("netto", 0.76, 0.8),
+        ("Wartość", 0.88, 0.95),
+    ]
+    words = [Word(t, (a, 0.3, b, 0.31), 1) for t, a, b in cells]
+    line = build_layout([Page(1, 600, 800, words)]).lines[0]
+    columns = _header_columns(line, 600)
+    assert columns is not None
+    assert [c.name for c in columns] == [
+        "position",
+        "description",
+        "quantity",
+        "unit_price",
+        "amount",
+    ]
+
+
 @pytest.mark.parametrize(
     ("lines", "currency"),
     [

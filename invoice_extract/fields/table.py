@@ -67,8 +67,8 @@ class Table:
 
 def _split_header_cell(seg: Segment, width: float) -> tuple[list[Column], float] | None:
     """Header cells set close together form one segment ('E-Preis MwSt. %'): the best
-    partition of its words into consecutive groups that each name a column, with their mean
-    score, or None."""
+    partition of its words into consecutive groups that each name a different column, with
+    their mean score, or None."""
     words = seg.words
     n = len(words)
     # best[i]: the columns covering words[:i] completely, with their summed scores.
@@ -85,7 +85,9 @@ def _split_header_cell(seg: Segment, width: float) -> tuple[list[Column], float]
         for j in range(i + 1, min(n, i + 4) + 1):
             part = _words_segment(words[i:j], seg, width)
             found = match_column(part, by_leading_words=False)
-            if found is None:
+            # Each cell names another column: 'Nazwa' and 'towaru/usługi' both name the
+            # description, so 'Nazwa towaru/usługi' is one cell.
+            if found is None or any(c.name == found[0] for c in cols):
                 continue
             candidate = ([*cols, Column(found[0], part.x0, part.x1)], total + found[1])
             if j not in best or quality(candidate) > quality(best[j]):
