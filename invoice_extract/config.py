@@ -42,7 +42,9 @@ class PipelineConfig(BaseModel):
     # With ppocr: on a page where it read some accented letter, its lines with letters are
     # read again by the trocr model (``trocr_model``) for the diacritics ppocr dropped
     # ('Uslugi' for 'Usługi'; ocr/accents.py, measured in bench/README.md). Where that model
-    # cannot load, pages are read as ppocr read them, with a warning.
+    # cannot load, pages are read as ppocr read them, with a warning. With any recogniser,
+    # a word read without a diacritic the document reads it with more often elsewhere is
+    # spelled so.
     accents: bool = True
     keep_images: bool = False  # keep OCR'd page images on the Document (debug renders)
     # When set, each extracted document's pages are drawn with their fields' boxes here.

@@ -12,13 +12,14 @@ import time
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
+from dataclasses import replace
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
 import numpy as np
 
 from invoice_extract.config import PipelineConfig
-from invoice_extract.document import Document
+from invoice_extract.document import Document, Page
 from invoice_extract.errors import (
     InvoiceExtractError,
     NotAnInvoice,
@@ -30,6 +31,7 @@ from invoice_extract.ingest import Source, load_document, page_image
 from invoice_extract.ingest.image import NEEDS_OCR
 from invoice_extract.layout import detect_regions, load_layout_model
 from invoice_extract.ocr import OcrEngine
+from invoice_extract.ocr.accents import page_alphabet, spelled_alike
 from invoice_extract.preprocess import ink_fraction, to_rgb
 from invoice_extract.schema import Invoice, PageInfo, RunInfo
 from invoice_extract.schema import Source as SourceInfo
@@ -156,6 +158,8 @@ class Pipeline:
             page.warnings.extend(f"page {page.number}: {note}" for note in result.notes)
             if not result.words:
                 page.warnings.append(f"page {page.number}: OCR found no text")
+        if self.config.accents:
+            _spelled_alike(pages)
 
     def try_extract(self, source: Source) -> Result:
         """Like ``extract`` but returns the error instead of raising it."""
@@ -175,6 +179,19 @@ class Pipeline:
             return
         with ProcessPoolExecutor(max_workers=workers) as pool:
             yield from pool.map(_worker_extract, [(self.config, s) for s in sources], chunksize=4)
+
+
+def _spelled_alike(pages: list[Page]) -> None:
+    """OCR'd words read without a diacritic the document reads them with more often
+    elsewhere, spelled so ('Uslugi' on one row, 'Usługi' on three: ``accents.spelled_alike``):
+    a recogniser drops one now and then, and descriptions and names repeat."""
+    texts = [w.text for p in pages for w in p.words]
+    alphabet = page_alphabet(texts)
+    if not alphabet:
+        return
+    spelled = iter(spelled_alike(texts, alphabet))
+    for page in pages:
+        page.words = [replace(w, text=next(spelled)) for w in page.words]
 
 
 def _worker_extract(args: tuple[PipelineConfig, Source]) -> Result:

@@ -1239,14 +1239,15 @@ def test_a_misread_or_missing_quantity_or_price_is_mended_by_its_rows_arithmetic
     tmp_path: Path,
 ) -> None:
     """On a page read by OCR, a quantity or unit price not read (a stamp over it) or misread
-    ('75' for '7.5', '421.36' for '421.58') is the one its amount and the other make, with
-    a low confidence; printed text stays as it is."""
+    ('75' for '7.5', '421.36' for '421.58', '-100' for 100 on a positive amount) is the one
+    its amount and the other make, with a low confidence; printed text stays as it is."""
     rows = [
         ("Office chairs", "4", "421.36", "1,686.32"),  # price misread
         ("Cloud hosting", "75", "30.09", "225.68"),  # decimal mark lost
         ("Docking station", "", "1,874.85", "3,749.70"),  # quantity not read
         ("Paper A4", "1", "", "2,389.38"),  # price not read
         ("Toner", "2", "50.00", "100.00"),
+        ("Euro pallets", "-100", "56.75", "5,675.00"),  # a speck read as a minus
     ]
     page = list(PLACED_TABLE_HEAD)
     for k, (desc, qty, price, amount) in enumerate(rows):
@@ -1271,6 +1272,7 @@ def test_a_misread_or_missing_quantity_or_price_is_mended_by_its_rows_arithmetic
         (Decimal("2"), Decimal("1874.85")),
         (Decimal("1"), Decimal("2389.38")),
         (Decimal("2"), Decimal("50.00")),
+        (Decimal("100"), Decimal("56.75")),
     ]
     mended = read[0].unit_price
     assert mended is not None and mended.confidence == 0.5 and mended.evidence

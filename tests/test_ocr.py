@@ -279,6 +279,29 @@ def test_a_pages_alphabet(words: list[str], alphabet: str) -> None:
     assert page_alphabet(words) == set(alphabet)
 
 
+@pytest.mark.parametrize(
+    ("texts", "kept"),
+    [
+        # dropped on one row, read on two others: spelled as there
+        (
+            ["Uslugi doradcze", "Usługi doradcze", "Usługi IT", "towaru/uslugi"],
+            ["Usługi doradcze", "Usługi doradcze", "Usługi IT", "towaru/uslugi"],
+        ),
+        (["Obsluga (roczna)", "Obsługa", "Obsługa"], ["Obsługa (roczna)", "Obsługa", "Obsługa"]),
+        (["Uslugi", "Usługi", "Uslugi"], ["Uslugi", "Usługi", "Uslugi"]),  # not more often
+        (["esta", "está", "está"], ["esta", "está", "está"]),  # 'á' not the page's letter
+        (["Malo", "Mało", "Mało"], ["Mało", "Mało", "Mało"]),
+        (["Mal", "Mał", "Mał"], ["Mal", "Mał", "Mał"]),  # too short to tell
+    ],
+)
+def test_a_word_is_spelled_as_the_page_spells_it_elsewhere(
+    texts: list[str], kept: list[str]
+) -> None:
+    from invoice_extract.ocr.accents import spelled_alike
+
+    assert spelled_alike(texts, {"ł", "ę"}) == kept
+
+
 def test_ppocr_words_get_the_diacritics_it_dropped_from_trocr(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
@@ -307,6 +330,46 @@ def test_ppocr_words_get_the_diacritics_it_dropped_from_trocr(
     missing = engine.OcrEngine(model=str(tmp_path / "no-model")).read(page, 1)
     assert missing.words[0].text == "Uslugi"
     assert any("diacritics not checked" in note for note in missing.notes)
+
+
+def test_a_document_spells_a_word_alike_where_ocr_dropped_a_diacritic_once(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """A description read with its 'ł' on two rows and without it on a third (on another
+    page) is spelled with it on all three; numbers stay as read; `accents=False` keeps
+    what was read."""
+    from invoice_extract.ocr import engine, ppocr
+
+    pages = []
+    first = ["Faktura nr FV/12/2024", "Usługi doradcze 1 250,00", "Usługi doradcze 80,00"]
+    for lines in (first, ["Usługi IT 99,00", "Razem 1 429,00"]):
+        img = Image.new("RGB", (1240, 600), "white")
+        draw = ImageDraw.Draw(img)
+        for k, line in enumerate(lines):
+            draw.text((100, 100 + 80 * k), line, fill="black", font=ImageFont.truetype(FONT, 30))
+        pages.append(img)
+    path = tmp_path / "scan.pdf"
+    pages[0].save(path, save_all=True, append_images=pages[1:], resolution=150)
+    read_page = ppocr.read_page
+
+    def dropped_on_page_two(image: np.ndarray, fade: bool = False) -> tuple:  # type: ignore[type-arg]
+        words, lines, seconds = read_page(image, fade)
+        if any(w[0] == "IT" for w in words):
+            words = [(w[0].replace("ł", "l"), *w[1:]) for w in words]
+        return words, lines, seconds
+
+    monkeypatch.setattr(ppocr, "read_page", dropped_on_page_two)
+    # TrOCR's second reading (one page at a time) does not see it: 'Usługi' is not read
+    # on page two.
+    monkeypatch.setattr(engine.OcrEngine, "_with_accents", lambda self, img, words, *_: words)
+
+    def texts(accents: bool) -> list[tuple[int, str]]:
+        _, doc = Pipeline(PipelineConfig(accents=accents)).extract_document(path)
+        shown = {"Usługi", "Uslugi", "IT", "99,00"}
+        return [(p.number, w.text) for p in doc.pages for w in p.words if w.text in shown]
+
+    assert texts(False) == [(1, "Usługi"), (1, "Usługi"), (2, "Uslugi"), (2, "IT"), (2, "99,00")]
+    assert texts(True) == [(1, "Usługi"), (1, "Usługi"), (2, "Usługi"), (2, "IT"), (2, "99,00")]
 
 
 def test_lines_trocr_was_unsure_of_are_read_by_ppocr() -> None:

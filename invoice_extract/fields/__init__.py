@@ -456,9 +456,10 @@ def _mend_by_arithmetic(ctx: Context, items: list[LineItem]) -> None:
     is the one its amount and the other make (quantity x unit price = amount), where other
     rows of the table show that arithmetic holds in it (no discount column). A misread one
     is replaced only by the value nearest its digits of the two that fit ('75' by 7.5, not
-    the price by 3.01; '421.36' by 421.58). An amount with more decimals than the table's
-    others lost a mark ('14.16948' for '14.169,48'): its digits with the table's decimals,
-    where the row then adds up."""
+    the price by 3.01; '421.36' by 421.58); a negative one on a row whose amount is
+    positive and adds up without its sign ('-100' for 100) by its value. An amount with
+    more decimals than the table's others lost a mark ('14.16948' for '14.169,48'): its
+    digits with the table's decimals, where the row then adds up."""
     held = [i.amount.value for i in items if _makes(i) and i.amount is not None]
     if not held:
         return
@@ -482,11 +483,15 @@ def _mend_by_arithmetic(ctx: Context, items: list[LineItem]) -> None:
                 continue
             item.amount = AmountField(value=amount, confidence=MENDED, evidence=a.evidence)
         elif q is not None and p is not None:  # both read, one of them wrong
-            near_q = _digit_distance(qty, q.value)
-            near_p = _digit_distance(price, p.value)
-            if min(near_q, near_p) > 2 or near_q == near_p:
-                continue
-            qty, price = (qty, None) if near_q < near_p else (None, price)
+            if amount > 0 and makes(abs(q.value), abs(p.value), amount):
+                # a mark read as a minus on one of them: the row adds up without it
+                qty, price = (abs(q.value), None) if q.value < 0 else (None, abs(p.value))
+            else:
+                near_q = _digit_distance(qty, q.value)
+                near_p = _digit_distance(price, p.value)
+                if min(near_q, near_p) > 2 or near_q == near_p:
+                    continue
+                qty, price = (qty, None) if near_q < near_p else (None, price)
         if qty is not None:
             item.quantity = NumberField(value=qty, confidence=MENDED, evidence=evidence)
         elif price is not None:

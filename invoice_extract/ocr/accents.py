@@ -8,10 +8,15 @@ diacritic is kept (``with_accents``) if it belongs to the page's alphabet
 (``page_alphabet``): TrOCR now and then adds a diacritic of another language ('Śtockholm'
 on a Swedish page, 'Garibaldí' on an Italian one). Everything else (digits, word boxes,
 letters read differently) stays as PP-OCR read it.
+
+A word read on one row without the diacritic that the page reads it with elsewhere
+('Uslugi' on one row, 'Usługi' on three) is spelled as elsewhere (``spelled_alike``):
+repeated descriptions and names, where either reading dropped it once.
 """
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from collections import Counter
 from collections.abc import Collection, Iterable, Sequence
@@ -109,3 +114,31 @@ def words_with_accents(
     if len(tokens) != len(read):
         return list(read)
     return [with_accents(a, b, alphabet) for a, b in zip(read, tokens, strict=True)]
+
+
+# Words this long or longer are spelled alike across a page; shorter ones are too often
+# two words ('a' and 'à', 'si' and 'sí').
+MIN_ALIKE = 4
+_WORD = re.compile(rf"[^\W\d_]{{{MIN_ALIKE},}}")
+
+
+def spelled_alike(texts: Sequence[str], alphabet: Collection[str]) -> list[str]:
+    """``texts`` (a page's readings) with each word of ``MIN_ALIKE`` letters or more that
+    holds no diacritic spelled as the page spells it with diacritics elsewhere, where it
+    does so more often and only with letters of ``alphabet`` (lower case):
+    'Uslugi' on one row and 'Usługi' on two others -> 'Usługi' on all three. Other words
+    as they are."""
+    counts = Counter(w for text in texts for w in _WORD.findall(text))
+    spelling: dict[str, str] = {}  # a plain word -> its most frequent accented spelling
+    for word, _ in counts.most_common():
+        plain = "".join(map(bare, word))
+        if plain != word and plain in counts and plain not in spelling:
+            spelling[plain] = word
+    accented = {
+        plain: word
+        for plain, word in spelling.items()
+        if counts[word] > counts[plain] and all(c.lower() in alphabet for c in word if bare(c) != c)
+    }
+    if not accented:
+        return list(texts)
+    return [_WORD.sub(lambda m: accented.get(m.group(), m.group()), text) for text in texts]
