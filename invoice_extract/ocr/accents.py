@@ -9,9 +9,9 @@ diacritic is kept (``with_accents``) if it belongs to the page's alphabet
 on a Swedish page, 'Garibaldí' on an Italian one). Everything else (digits, word boxes,
 letters read differently) stays as PP-OCR read it.
 
-A word read on one row without the diacritic that the page reads it with elsewhere
-('Uslugi' on one row, 'Usługi' on three) is spelled as elsewhere (``spelled_alike``):
-repeated descriptions and names, where either reading dropped it once.
+A word read on one row without the diacritic that the document reads it with more often
+elsewhere ('Uslugi' on one row, 'Usługi' on three) is spelled as elsewhere
+(``spelled_alike``): repeated descriptions and names, where a reading dropped it once.
 """
 
 from __future__ import annotations
@@ -116,16 +116,16 @@ def words_with_accents(
     return [with_accents(a, b, alphabet) for a, b in zip(read, tokens, strict=True)]
 
 
-# Words this long or longer are spelled alike across a page; shorter ones are too often
-# two words ('a' and 'à', 'si' and 'sí').
+# Words this long or longer are spelled alike across a document; shorter ones are too
+# often two words ('a' and 'à', 'si' and 'sí').
 MIN_ALIKE = 4
 _WORD = re.compile(rf"[^\W\d_]{{{MIN_ALIKE},}}")
 
 
 def spelled_alike(texts: Sequence[str], alphabet: Collection[str]) -> list[str]:
-    """``texts`` (a page's readings) with each word of ``MIN_ALIKE`` letters or more that
-    holds no diacritic spelled as the page spells it with diacritics elsewhere, where it
-    does so more often and only with letters of ``alphabet`` (lower case):
+    """``texts`` (a document's readings) with each word of ``MIN_ALIKE`` letters or more
+    that holds no diacritic spelled as the document spells it with diacritics elsewhere,
+    where it does so more often and only with letters of ``alphabet`` (lower case):
     'Uslugi' on one row and 'Usługi' on two others -> 'Usługi' on all three. Other words
     as they are."""
     counts = Counter(w for text in texts for w in _WORD.findall(text))
