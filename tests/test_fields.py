@@ -244,6 +244,24 @@ def test_stacked_small_lines_beside_a_tall_line_stay_apart() -> None:
     assert texts == ["Email: a@b.example", "Jan de Vries", "Tel. +34"]
 
 
+def test_a_tall_title_beside_a_smaller_name_is_one_line() -> None:
+    """'IADE FATURASI' (a credit note's title) set beside the vendor's name in smaller
+    type: its second word sits further below the name than its first, but next to it."""
+    w = _word_at
+    words = [
+        w("IADE", 64, 46, 122, 71),
+        w("FATURASI", 128, 46.5, 256, 73),
+        w("Beacon", 393, 43, 434, 61),
+        w("Engineering", 438, 44, 508, 62),
+        w("A.Ş.", 513, 45, 539, 62),
+        w("Atatürk", 449, 63, 476, 74),
+        w("Bulvarı", 479, 63, 506, 74),
+    ]
+    layout = build_layout([Page(1, 600, 800, words)])
+    lines = [[s.text for s in line.segments] for line in layout.lines]
+    assert lines == [["IADE FATURASI", "Beacon Engineering A.Ş."], ["Atatürk Bulvarı"]]
+
+
 def test_ocr_boxes_overlapping_at_their_edges_stay_on_one_line() -> None:
     # Two detector boxes of one table row, a little apart in height, whose padded edges
     # overlap (a quantity and its unit): one line, as on the page.
@@ -280,6 +298,9 @@ def test_short_column_headers_as_ocr_misreads_them() -> None:
         ("Cobalt Technik S.r.I.", True),  # OCR read the l as a capital I
         ("Via Garibaldi 166", False),
         ("GmbH", False),  # a legal form alone names no company
+        ("Falcon SoftwareKft.", True),  # OCR glued the form to the word before
+        ("Nordwind LogistikGmbH", True),
+        ("Acme DataCorp", False),  # a name written so, not a glued form
     ],
 )
 def test_legal_forms_end_company_names(text: str, company: bool) -> None:
@@ -314,6 +335,39 @@ def test_header_cells_set_close_together_are_split(cells: list[str], names: list
     columns = _header_columns(line, 600)
     assert columns is not None
     assert [c.name for c in columns] == names
+
+
+def test_a_long_header_cell_set_close_to_its_neighbour_is_split_from_it() -> None:
+    """A scan sets 'Cod produs' as close to the five words of 'Denumirea produselor sau
+    a serviciilor' as those are to each other: one segment, two columns. Read as one
+    description column, the product codes would start every description."""
+    from invoice_extract.fields.table import _header_columns
+
+    cells = [("Nr.", 0.1, 0.13), ("Cod", 0.16, 0.19), ("produs", 0.193, 0.24)]
+    cells += [
+        ("Denumirea", 0.254, 0.313),
+        ("produselor", 0.316, 0.375),
+        ("sau", 0.378, 0.395),
+        ("a", 0.401, 0.406),
+        ("serviciilor", 0.409, 0.463),
+        ("Cant.", 0.6, 0.63),
+        ("Preț", 0.7, 0.73),
+        ("unitar", 0.735, 0.78),
+        ("Valoare", 0.88, 0.95),
+    ]
+    words = [Word(t, (a, 0.3, b, 0.318), 1) for t, a, b in cells]
+    line = build_layout([Page(1, 600, 800, words)]).lines[0]
+    assert any(len(s.words) == 7 for s in line.segments)  # 'Cod produs Denumirea ...'
+    columns = _header_columns(line, 600)
+    assert columns is not None
+    assert [c.name for c in columns] == [
+        "position",
+        "product_code",
+        "description",
+        "quantity",
+        "unit_price",
+        "amount",
+    ]
 
 
 def test_a_header_cell_whose_words_all_name_the_description_is_one_cell() -> None:
@@ -402,6 +456,28 @@ def test_arithmetic_decides_between_competing_totals(tmp_path: Path) -> None:
     assert inv.total is not None and inv.total.value == Decimal("220.00")
     checks = {c.name: c.status for c in inv.run.checks} if inv.run else {}
     assert checks["subtotal_plus_tax"] == "passed"
+
+
+def test_a_label_run_into_the_text_before_it_takes_the_value_to_its_right(
+    tmp_path: Path,
+) -> None:
+    """Two columns all but touching: the customer's name and the due date's label read as
+    one segment ('Atlas Analytics s.r.o. Splatnost'). The text before the label is no
+    date, so the date is the one to its right."""
+    page: list[Placed] = [
+        (50, 60, "FAKTURA"),
+        (50, 80, "Faktura č.: F2023-771"),
+        (50, 95, "Datum vystavení: 11.08.2023"),
+        (50, 130, "Atlas Analytics s.r.o. Splatnost"),
+        (300, 130, "10.09.2023"),
+        (400, 300, "Celkem"),
+        (-540, 300, "220,00 Kč"),
+    ]
+    path = tmp_path / "touching.pdf"
+    path.write_bytes(make_placed_pdf([page]))
+    inv = extract(path)
+    assert inv.due_date is not None and inv.due_date.value == dt.date(2023, 9, 10)
+    assert inv.due_date.evidence[0].text == "10.09.2023"
 
 
 @pytest.mark.parametrize(
@@ -544,9 +620,16 @@ def test_a_country_read_from_the_city_shows_the_address_as_evidence() -> None:
         ("Rossi S.r.l.", "Rossi S.r.l."),
         ("Greenfield Supplies Private Limited", "Greenfield Supplies Private Limited"),
         ("Illumina Design", "Illumina Design"),  # no legal form
+        # glued to the word before
+        ("Quantum IndustriesLtd.", "Quantum Industries Ltd."),
+        ("Falcon SoftwareKft.", "Falcon Software Kft."),
+        ("Quantum IndustriesLtd. Şti.", "Quantum Industries Ltd. Şti."),
+        ("Nordwind LogistikGmbH", "Nordwind Logistik GmbH"),
+        ("Harbor SoftwareAG", "Harbor SoftwareAG"),  # may be written so: left
+        ("McKinley Partners", "McKinley Partners"),
     ],
 )
-def test_a_legal_form_read_with_i_for_l_is_spelled_right(name: str, spelled: str) -> None:
+def test_a_legal_form_as_ocr_misreads_it_is_spelled_right(name: str, spelled: str) -> None:
     assert spell_legal_form(name) == spelled
 
 
@@ -887,6 +970,22 @@ def test_an_address_may_name_its_city_first(tmp_path: Path) -> None:
     inv = extract(path)
     assert inv.vendor.address is not None
     assert inv.vendor.address.value == "1051 Budapest, Kossuth Lajos utca 93., Magyarország"
+
+
+@pytest.mark.parametrize(
+    ("text", "email"),
+    [
+        ("E-Mail: rechnung@firma-gmbh.de Tel", "rechnung@firma-gmbh.de"),
+        ("a.b@mail-server.co.uk", "a.b@mail-server.co.uk"),
+        # OCR read the '·' before the next label as a hyphen
+        ("info@aurora.example-Btw-id", "info@aurora.example"),
+    ],
+)
+def test_an_email_address_ends_with_its_top_level_domain(text: str, email: str) -> None:
+    from invoice_extract.fields.parties import EMAIL
+
+    found = EMAIL.search(text)
+    assert found is not None and found.group() == email
 
 
 def test_parties_without_labels_by_their_addresses_and_the_senders_email(

@@ -150,6 +150,9 @@ def test_identifiers_are_checksum_validated() -> None:
     assert find_iban("IBANIT75G6342162711522381444291") == "IT75G6342162711522381444291"  # glued
     assert find_vat_ids("USt-IdNr.: DE136695976") == ["DE136695976"]
     assert find_vat_ids("USt-IdNr.: DE136695977") == []
+    # OCR's 1 for the prefix's I: the checksum says the letter was meant
+    assert find_vat_ids("ALV-numero: F184880470") == ["FI84880470"]
+    assert find_vat_ids("ALV-numero: F184880471") == []
     assert is_bic("DEUTDEFF") and is_bic("DEUTDEFF500") and not is_bic("DEUTDE")
     assert looks_like_id("INV-2024-0012") and looks_like_id("#12345")
     assert not looks_like_id("Consulting services") and not looks_like_id("15.03.2024")
@@ -175,6 +178,10 @@ def test_normalise_folds_case_accents_and_punctuation() -> None:
         ("Acme GmbH | Hauptstr. 5", ["Acme GmbH", "Hauptstr. 5"]),
         ("Col·legi de Metges", ["Col·legi de Metges"]),  # the Catalan l·l is no separator
         ("Bengaluru - 560001", ["Bengaluru - 560001"]),
+        # the dot read as a hyphen between a house number and a postcode
+        ("Mariahilfer Straße 146 - 5020 Salzburg", ["Mariahilfer Straße 146", "5020 Salzburg"]),
+        ("Oudegracht 180- 3511 LX Utrecht", ["Oudegracht 180", "3511 LX Utrecht"]),
+        ("8-17 Umeda 530-0001", ["8-17 Umeda 530-0001"]),
     ],
 )
 def test_split_parts(text: str, parts: list[str]) -> None:

@@ -107,6 +107,17 @@ def _beside(ctx: Context, seg: Segment) -> list[Segment]:
     return out
 
 
+def _right_value(
+    ctx: Context, seg: Segment, level: list[Segment]
+) -> tuple[str, list[Word], float] | None:
+    """The nearest segment of ``level`` right of ``seg`` that is no label, with its worth."""
+    right = sorted((s for s in level if s.x0 >= seg.x1 - 1), key=lambda s: s.x0)
+    if not right or ctx.is_label(right[0]):
+        return None
+    gap = (right[0].x0 - seg.x1) / ctx.layout.pages[seg.page].width
+    return right[0].text, right[0].words, RIGHT - 0.2 * gap
+
+
 def _value_segments(ctx: Context, hit: LabelHit) -> Iterator[tuple[str, list[Word], float]]:
     """Where a label's value may be, with what that position is worth: inline after the
     label, the nearest segment to its right, the first segment below it, or to its left."""
@@ -114,10 +125,8 @@ def _value_segments(ctx: Context, hit: LabelHit) -> Iterator[tuple[str, list[Wor
     if hit.rest:
         yield hit.rest, list(hit.rest_words), INLINE
     level = _beside(ctx, seg)
-    right = sorted((s for s in level if s.x0 >= seg.x1 - 1), key=lambda s: s.x0)
-    if right and not ctx.is_label(right[0]):
-        gap = (right[0].x0 - seg.x1) / ctx.layout.pages[seg.page].width
-        yield right[0].text, right[0].words, RIGHT - 0.2 * gap
+    if (right := _right_value(ctx, seg, level)) is not None:
+        yield right
     lh = ctx.layout.line_height
     for below in ctx.layout.lines[seg.line + 1 : seg.line + 4]:
         if below.page != seg.page or below.y0 - seg.y1 > 2.5 * lh:
@@ -171,17 +180,17 @@ def _header_fields(ctx: Context, skip_lines: set[int]) -> tuple[dict[str, Candid
                 if kind is None:
                     continue
                 if hit.at_end:
-                    # A label ending its segment: the value is the text before it.
-                    value = _parse(kind, hit.rest, ctx)
+                    # A label ending its segment: the value is the text before it, or, where
+                    # that is no value of its kind and the label set close after other text
+                    # ('Atlas Analytics s.r.o. Splatnost', two columns all but touching on a
+                    # scan), a date or number to its right.
+                    value, words = _parse(kind, hit.rest, ctx), list(hit.rest_words)
+                    right = _right_value(ctx, seg, _beside(ctx, seg))
+                    if value is None and kind != "text" and right is not None:
+                        value, words = _parse(kind, right[0], ctx), right[1]
                     if value is not None:
                         cands.append(
-                            Candidate(
-                                hit.score * SUFFIX * page_weight,
-                                hit.name,
-                                value,
-                                list(hit.rest_words),
-                                seg,
-                            )
+                            Candidate(hit.score * SUFFIX * page_weight, hit.name, value, words, seg)
                         )
                     continue
                 for text, words, weight in _value_segments(ctx, hit):

@@ -124,6 +124,12 @@ def _stacked(a: Word, b: Word) -> bool:
     return overlap > STACKED * min(a.x1 - a.x0, b.x1 - b.x0)
 
 
+def _beside(a: list[Word], b: list[Word], gap: float, width: float) -> bool:
+    """Whether a word of ``a`` and one of ``b`` stand side by side, at most ``gap`` points
+    apart."""
+    return any(max(v.x0 - u.x1, u.x0 - v.x1) * width <= gap for u in a for v in b)
+
+
 def build_layout(pages: list[Page]) -> TextLayout:
     """Group each page's words into lines (by vertical overlap) and lines into segments."""
     lines: list[Line] = []
@@ -139,7 +145,8 @@ def build_layout(pages: list[Page]) -> TextLayout:
             key = (round(w.y0 * page.height * 2), round(w.y1 * page.height * 2))
             bands_of.setdefault(key, []).append(w)
         rows: list[list[Word]] = []
-        bands: list[tuple[float, float]] = []
+        # Each line's first words, and the words that joined it since.
+        bands: list[list[list[Word]]] = []
         for group in sorted(bands_of.values(), key=lambda g: g[0].y0 + g[0].y1):
             cy = (group[0].y0 + group[0].y1) / 2
             h = group[0].y1 - group[0].y0
@@ -147,22 +154,32 @@ def build_layout(pages: list[Page]) -> TextLayout:
             # smaller height), unless a word would overlap one of its words horizontally by
             # more than STACKED of the narrower: stacked words (an address in small type
             # beside a tall line) are separate lines, while OCR boxes of neighbouring words
-            # in one line may overlap a little at their padded edges.
+            # in one line may overlap a little at their padded edges. Besides the line's
+            # first words, words that joined it count where they stand next to the new
+            # ones: a tall title beside a name in smaller type ('IADE FATURASI' and
+            # 'Beacon Engineering A.Ş.') is one line, though its second word sits further
+            # below the name than its first.
             best: tuple[float, int] | None = None
             for k in range(len(rows) - 1, max(-1, len(rows) - 4), -1):
-                top, bottom = bands[k]
-                offset = abs(cy - (top + bottom) / 2)
-                if (
-                    offset <= LINE_TOLERANCE * min(h, bottom - top)
-                    and not any(_stacked(o, w) for o in rows[k] for w in group)
-                    and (best is None or offset < best[0])
-                ):
-                    best = (offset, k)
+                for n, member in enumerate(bands[k]):
+                    top, bottom = member[0].y0, member[0].y1
+                    offset = abs(cy - (top + bottom) / 2)
+                    if (
+                        offset <= LINE_TOLERANCE * min(h, bottom - top)
+                        and (best is None or offset < best[0])
+                        and (
+                            n == 0
+                            or _beside(member, group, SEGMENT_GAP * h * page.height, page.width)
+                        )
+                        and not any(_stacked(o, w) for o in rows[k] for w in group)
+                    ):
+                        best = (offset, k)
             if best is not None:
                 rows[best[1]].extend(group)
+                bands[best[1]].append(group)
             else:
                 rows.append(list(group))
-                bands.append((group[0].y0, group[0].y1))
+                bands.append([group])
         page_lines: list[Line] = []
         for row in rows:
             row.sort(key=lambda w: w.x0)

@@ -56,8 +56,9 @@ def normalise(text: str) -> str:
 
 
 # '·' and '•' with or without spaces (OCR often loses them: 'Umeda·Osaka'), but not the
-# Catalan 'l·l' inside a word; '|' with a space beside it.
-_SEPARATORS = re.compile(r"\s*(?:•|(?<!l)·|·(?!l))\s*|\s+\|\s*|\s*\|\s+")
+# Catalan 'l·l' inside a word; '|' with a space beside it; and a '·' that OCR read as a
+# hyphen between a house number and a postcode ('Straße 146 - 5020 Salzburg', '180- 3511').
+_SEPARATORS = re.compile(r"\s*(?:•|(?<!l)·|·(?!l))\s*|\s+\|\s*|\s*\|\s+|(?<=\d)\s*-\s+(?=\d)")
 
 
 def split_parts(text: str) -> list[str]:
@@ -339,6 +340,10 @@ def vat_country(vat_id: str) -> str:
     return "GR" if vat_id[:2] == "EL" else vat_id[:2]
 
 
+# Digits and letters OCR reads for the second letter of a VAT id's country prefix.
+_PREFIX_LETTER = {"1": "I", "0": "O"}
+
+
 def find_vat_ids(text: str) -> list[str]:
     """Valid EU/GB VAT ids in the text (checksums verified), compact form.
 
@@ -350,6 +355,10 @@ def find_vat_ids(text: str) -> list[str]:
     while i < len(tokens):
         for j in range(min(len(tokens), i + 4), i, -1):
             candidate = "".join(tokens[i:j]).replace(".", "").replace("-", "")
+            # OCR reads the prefix's I as 1, its O as 0 ('F184880470'); the checksum says
+            # whether the letter was meant.
+            if len(candidate) > 2 and candidate[0].isalpha() and candidate[1] in _PREFIX_LETTER:
+                candidate = candidate[0] + _PREFIX_LETTER[candidate[1]] + candidate[2:]
             if (
                 8 <= len(candidate) <= 16
                 and candidate[:2].isalpha()

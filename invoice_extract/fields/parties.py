@@ -8,6 +8,7 @@ e-mails and phones go to the party whose block holds them.
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -31,7 +32,9 @@ from invoice_extract.fields.normalise import (
 )
 from invoice_extract.fields.places import city_country, country_names, names_city_by_postcode
 
-_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+# The top-level domain is letters: 'info@aurora.example-Btw-id' (OCR read the '·' before
+# the next label as a hyphen) ends at 'example'.
+_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)*\.[^\W\d_]{2,}")
 PHONE = re.compile(r"\+?\(?\d[\d ()/.-]{6,}\d")
 EMAIL = _EMAIL
 BLOCK_GAP = 1.9  # line heights between lines of one address block
@@ -64,16 +67,36 @@ def _compact(name: str) -> str:
     return normalise(re.sub(r"[.,]", "", name)) if name else ""
 
 
+def _unglued(name: str) -> str:
+    """A name whose legal form OCR read glued to the word before ('Falcon SoftwareKft.',
+    'Quantum IndustriesLtd. Şti.'), with the space put back. Only a form that ends in a dot
+    or mixes cases ('GmbH'): 'DataCorp' and 'SoftwareAG' may be how a company writes its
+    name."""
+    for start in [m.start() for m in re.finditer(r"\S+", name)][::-1][:3]:
+        for i in range(start + 1, len(name)):
+            if name[i] == " ":
+                break
+            if not (name[i - 1].islower() and name[i].isupper()):
+                continue
+            form = name[i:]
+            mixed = any(a.islower() and b.isupper() for a, b in itertools.pairwise(form))
+            if (form.endswith(".") or mixed) and _compact(form) in LEGAL_FORMS:
+                return f"{name[:i]} {form}"
+    return name
+
+
 def has_legal_form(text: str) -> bool:
     """The text ends in a company legal form ('Nordwind Logistik GmbH', 'Harbor V.O.F.'; also
-    as OCR misreads it, 'S.r.I.')."""
-    compact = fold_confusions(_compact(text))
+    as OCR misreads it, 'S.r.I.', or glues it to the word before, 'SoftwareKft.')."""
+    compact = fold_confusions(_compact(_unglued(text)))
     return f" {compact}".endswith(_LEGAL_FORM_TAILS) and len(compact.split()) >= 2
 
 
 def spell_legal_form(name: str) -> str:
     """A company name whose legal form OCR read with I for l, spelled right ('Rossi S.r.I.'
-    -> 'Rossi S.r.l.', 'Cobalt IIC' -> 'Cobalt LLC'); any other name as it is."""
+    -> 'Rossi S.r.l.', 'Cobalt IIC' -> 'Cobalt LLC'), or glued to the word before, set
+    apart ('SoftwareKft.' -> 'Software Kft.'); any other name as it is."""
+    name = _unglued(name)
     compact = _compact(name)
     if not has_legal_form(name) or f" {compact}".endswith(_SPELLED_LEGAL_FORM_TAILS):
         return name

@@ -26,6 +26,7 @@ ROW_GAP = 1.9  # line heights between a description line and the row it continue
 STAMP_HEIGHT = 1.8  # line heights: taller words on a description's next line are a stamp
 END_GAP = 4.5  # line heights of empty space that end a table
 ALIGNED = 0.02  # page widths between the right edges of one column's values
+MAX_CELL_WORDS = 6  # words of one header cell ('Denumirea produselor sau a serviciilor')
 
 
 @dataclass
@@ -82,7 +83,7 @@ def _split_header_cell(seg: Segment, width: float) -> tuple[list[Column], float]
         if i not in best:
             continue
         cols, total = best[i]
-        for j in range(i + 1, min(n, i + 4) + 1):
+        for j in range(i + 1, min(n, i + MAX_CELL_WORDS) + 1):
             part = _words_segment(words[i:j], seg, width)
             found = match_column(part, by_leading_words=False)
             # Each cell names another column: 'Nazwa' and 'towaru/usługi' both name the
