@@ -6,10 +6,25 @@ from a PDF's text layer or, later, from OCR, so field mapping never cares which.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
 from invoice_extract.schema import BBox, TextSource
+
+# An amount with its decimals and perhaps thousands marks ('118.044,49', '1,250.00').
+_AMOUNT_END = re.compile(r"(?<!\d)\d+(?:[.,']\d{3})*[.,]\d{2}$")
+
+
+def glued_amount(text: str) -> int | None:
+    """Where an amount starts in a word glued to the label before it ('Tutar118.044,49',
+    'Total:1,250.00': OCR, or a text layer where the two touch), or None. Identifiers
+    ('INV2024.11', 'SKU3612') have no lowercase letter or colon just before their digits."""
+    m = _AMOUNT_END.search(text)
+    if m is None or m.start() < 2:
+        return None
+    before = text[m.start() - 1]
+    return m.start() if before.islower() or before == ":" else None
 
 
 @dataclass(frozen=True, slots=True)

@@ -31,7 +31,7 @@ from invoice_extract.ingest import Source, load_document, page_image
 from invoice_extract.ingest.image import NEEDS_OCR
 from invoice_extract.layout import detect_regions, load_layout_model
 from invoice_extract.ocr import OcrEngine
-from invoice_extract.ocr.accents import page_alphabet, spelled_alike
+from invoice_extract.ocr.accents import page_alphabet, s_for_dollar, spelled_alike
 from invoice_extract.preprocess import ink_fraction, to_rgb
 from invoice_extract.schema import Invoice, PageInfo, RunInfo
 from invoice_extract.schema import Source as SourceInfo
@@ -184,14 +184,17 @@ class Pipeline:
 def _spelled_alike(pages: list[Page]) -> None:
     """OCR'd words read without a diacritic the document reads them with more often
     elsewhere, spelled so ('Uslugi' on one row, 'Usługi' on three: ``accents.spelled_alike``):
-    a recogniser drops one now and then, and descriptions and names repeat."""
+    a recogniser drops one now and then, and descriptions and names repeat. An S read as
+    '$' in a word of letters ('A.$.') is an S again (``accents.s_for_dollar``)."""
     texts = [w.text for p in pages for w in p.words]
     alphabet = page_alphabet(texts)
-    if not alphabet:
-        return
-    spelled = iter(spelled_alike(texts, alphabet))
+    spelled = iter(spelled_alike(texts, alphabet) if alphabet else texts)
     for page in pages:
-        page.words = [replace(w, text=next(spelled)) for w in page.words]
+        words = []
+        for w in page.words:
+            text = s_for_dollar(next(spelled), alphabet)
+            words.append(w if text == w.text else replace(w, text=text))
+        page.words = words
 
 
 def _worker_extract(args: tuple[PipelineConfig, Source]) -> Result:

@@ -63,6 +63,19 @@ def test_an_accented_capital_does_not_lift_a_word_off_its_line(tmp_path: Path) -
     assert [s.text for s in line.segments] == ["34430 İstanbul", "Ärger Straße"]
 
 
+def test_a_label_set_touching_its_amount_is_two_words(tmp_path: Path) -> None:
+    """'Toplam Tutar118.044,49': the label's last word and the amount, each with its box
+    (the amount's left edge where its first digit starts); identifiers stay whole."""
+    from .conftest import make_placed_pdf
+
+    path = tmp_path / "glued.pdf"
+    path.write_bytes(make_placed_pdf([[(60, 100, "Toplam Tutar118.044,49 SKU3612")]]))
+    words = load_document(path, Limits()).pages[0].words
+    assert [w.text for w in words] == ["Toplam", "Tutar", "118.044,49", "SKU3612"]
+    tutar, amount = words[1], words[2]
+    assert tutar.x1 == amount.x0 and tutar.x0 < amount.x0 < amount.x1 < words[3].x0
+
+
 def test_rotated_page_boxes_follow_the_display(tmp_path: Path) -> None:
     pdf = pdfium.PdfDocument(make_pdf(["TOP LEFT MARKER"]))
     pdf[0].set_rotation(90)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import itertools
 import os
 import subprocess
 import sys
@@ -113,6 +114,35 @@ def _page_png(pdf: Path, page: int) -> bytes:
 def test_skew_is_measured(angle: float) -> None:
     page = np.asarray(rasterise("x", (DIGITAL / "inv-002.pdf").read_bytes(), 1, dpi=100))
     assert abs(skew_angle(deskew(page, -angle)) - angle) <= 0.2
+
+
+@pytest.mark.parametrize("light", [(0.75, 1.05, 0.85, 1.05), (0.75, 1.05, 0.95, 0.9)])
+def test_a_sheet_is_found_on_a_photo_and_not_in_a_scans_uneven_light(
+    light: tuple[float, float, float, float],
+) -> None:
+    """A photographed sheet stands out from the desk it lies on and is straightened; on a
+    scan lit unevenly, the brighter part of the page is not a sheet (straightening to it
+    cut a page down to a corner and read nothing)."""
+    import cv2
+
+    from invoice_extract.preprocess import page_quad
+
+    h, w = 1400, 1000
+    page = np.full((h, w, 3), 250, np.uint8)
+    for k in range(12):
+        row = f"Item {k} consulting services 1 250,00"
+        cv2.putText(page, row, (80, 150 + 60 * k), cv2.FONT_HERSHEY_SIMPLEX, 0.9, (20,) * 3, 2)
+    a, b, c, d = light
+    gain = np.outer(np.linspace(c, d, h), np.linspace(a, b, w))[..., None]
+    assert page_quad(np.clip(page * gain, 0, 255).astype(np.uint8)) is None
+    corners = np.float32([[60, 50], [w + 40, 80], [w + 70, h + 90], [40, h + 70]])
+    matrix = cv2.getPerspectiveTransform(np.float32([[0, 0], [w, 0], [w, h], [0, h]]), corners)
+    desk = np.full((h + 160, w + 120, 3), 90, np.uint8)
+    photo = cv2.warpPerspective(
+        page, matrix, desk.shape[1::-1], dst=desk, borderMode=cv2.BORDER_TRANSPARENT
+    )
+    quad = page_quad(photo)
+    assert quad is not None and np.abs(quad - corners).max() < 6
 
 
 def test_despeckle_removes_isolated_specks_and_keeps_punctuation() -> None:
@@ -302,12 +332,119 @@ def test_a_word_is_spelled_as_the_page_spells_it_elsewhere(
     assert spelled_alike(texts, {"ł", "ę"}) == kept
 
 
+@pytest.mark.parametrize(
+    ("texts", "kept"),
+    [
+        # one diacritic of two dropped ('ı' read as 'i'), on one row of three
+        (
+            ["Danışmanlik hizmeti", "Danışmanlık hizmeti", "Danışmanlık"],
+            ["Danışmanlık hizmeti", "Danışmanlık hizmeti", "Danışmanlık"],
+        ),
+        # the rarer spelling has a diacritic the more frequent one lacks: not taken away
+        (["Yazılım", "Yazilım", "Yazilım"], ["Yazılım", "Yazilım", "Yazilım"]),
+        # different diacritics on one letter (a cedilla, a comma below): neither is the
+        # other with one dropped
+        (["Cartuş", "Cartuș", "Cartuș"], ["Cartuş", "Cartuș", "Cartuș"]),
+    ],
+)
+def test_a_word_missing_one_of_its_diacritics_is_spelled_as_elsewhere(
+    texts: list[str], kept: list[str]
+) -> None:
+    from invoice_extract.ocr.accents import spelled_alike
+
+    assert spelled_alike(texts, set("çğıöşüș")) == kept
+
+
+@pytest.mark.parametrize(
+    ("word", "alphabet", "kept"),
+    [
+        ("A.$.", set("çğıöşü"), "A.Ş."),  # a Turkish legal form
+        ("$ti.", set("çğıöşü"), "Şti."),
+        ("$ervices", set("äöü"), "Services"),  # no 'ş' in a German document's letters
+        ("$120", set("çğıöşü"), "$120"),  # an amount
+        ("US$", set(), "US$"),  # a currency sign
+        ("(A$)", set(), "(A$)"),
+        ("$", set(), "$"),
+    ],
+)
+def test_an_s_read_as_a_dollar_sign_in_a_word_is_an_s(
+    word: str, alphabet: set[str], kept: str
+) -> None:
+    from invoice_extract.ocr.accents import s_for_dollar
+
+    assert s_for_dollar(word, alphabet) == kept
+
+
+@pytest.mark.parametrize(
+    ("line", "kept"),
+    [
+        ("34430 istanbul", "34430 İstanbul"),
+        ("istiklal Caddesi No: 117", "İstiklal Caddesi No: 117"),
+        ("Cumhuriyet Caddesi No: 8, izmir,", "Cumhuriyet Caddesi No: 8, İzmir,"),
+        ("Teslimat ile birlikte", "Teslimat ile birlikte"),  # a sentence's lowercase words
+        ("Kargo ile Teslimat", "Kargo ile Teslimat"),
+        ("IBAN TR12 0006", "IBAN TR12 0006"),
+    ],
+)
+def test_a_dotted_capital_read_as_a_small_i_is_a_capital_again(line: str, kept: str) -> None:
+    from invoice_extract.ocr.accents import dotted_capital_i
+
+    assert " ".join(dotted_capital_i(line.split())) == kept
+
+
+@pytest.mark.parametrize(
+    ("text", "words"),
+    [
+        ("Tutar118.044,49", ["Tutar", "118.044,49"]),  # a label glued to its amount
+        ("Total:1234.50", ["Total:", "1234.50"]),
+        ("118.044,49", ["118.044,49"]),
+        ("INV2024.11", ["INV2024.11"]),  # identifiers stay whole
+        ("SKU3612", ["SKU3612"]),
+        ("v1.02", ["v1.02"]),
+    ],
+)
+def test_a_ppocr_word_gluing_a_label_to_an_amount_is_two_words(text: str, words: list[str]) -> None:
+    from invoice_extract.document import glued_amount
+    from invoice_extract.ocr.engine import split_words
+
+    at = glued_amount(text)
+    parts = [text] if at is None else [text[:at], text[at:]]
+    assert parts == words
+    boxes = split_words(" ".join(parts), 0.9, (0.1, 0.2, 0.5, 0.22), 1)
+    assert boxes[0].bbox[0] == 0.1 and boxes[-1].bbox[2] == pytest.approx(0.5)
+    assert all(a.bbox[2] <= b.bbox[0] for a, b in itertools.pairwise(boxes))
+
+
+@pytest.mark.parametrize(("odds", "spelled"), [(0.01, "Usługi"), (0.0001, "Uslugi")])
+def test_ppocr_spells_a_line_with_the_diacritics_it_weighed(odds: float, spelled: str) -> None:
+    """Where the recogniser read 'l' and gave 'ł' at least ACCENT_ODDS of its probability,
+    the line's second spelling has 'ł'; the reading itself is the recogniser's."""
+    from rapidocr.ch_ppocr_rec.utils import CTCLabelDecode
+
+    from invoice_extract.ocr.ppocr import ACCENT_ODDS, SecondChoices
+
+    decode = CTCLabelDecode(character=list("Uslugiłé"))  # 'blank' first, ' ' last
+    chars = decode.character
+    path = ["U", "blank", "s", "l", "l", "u", "g", "blank", "i"]
+    probs = np.full((1, len(path), len(chars)), 1e-6, dtype=np.float32)
+    for t, c in enumerate(path):
+        probs[0, t, chars.index(c)] = 0.9
+    probs[0, 3, chars.index("ł")] = 0.9 * odds  # weighed at the first 'l' only
+    probs[0, 5, chars.index("é")] = 0.9 * ACCENT_ODDS / 10  # too little: not weighed
+    choices = SecondChoices(decode)
+    choices.recording = True
+    (read, _), *_ = choices(probs)[0]
+    assert read == "Uslugi"
+    assert choices.spelled == {"Uslugi": spelled}
+
+
 def test_ppocr_words_get_the_diacritics_it_dropped_from_trocr(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     """PP-OCR now and then reads 'ł' as 'l'. Where it read 'ł' elsewhere on the page, its
-    lines with an 'l' are read again by the shipped TrOCR, and a letter that only lacks the
-    diacritic TrOCR read gets it; numbers and other words stay as PP-OCR read them."""
+    lines where it weighed 'ł' for an 'l' it read are read again by the shipped TrOCR, and
+    a letter that only lacks the diacritic TrOCR read gets it; numbers and other words stay
+    as PP-OCR read them, and so do lines where it weighed no such letter."""
     from invoice_extract.ocr import engine, ppocr
 
     img = Image.new("RGB", (1240, 600), "white")
@@ -318,14 +455,19 @@ def test_ppocr_words_get_the_diacritics_it_dropped_from_trocr(
     read_page = ppocr.read_page
 
     def usługi_misread(image: np.ndarray, fade: bool = False) -> tuple:  # type: ignore[type-arg]
+        # 'Usługi' read without its 'ł', which the recogniser weighed (its second spelling
+        # keeps it); 'księgowa' without its 'ę', which it did not weigh.
         words, lines, seconds = read_page(image, fade)
-        return [(w[0].replace("Usługi", "Uslugi"), *w[1:]) for w in words], lines, seconds
+        misread = [(w[0].replace("Usługi", "Uslugi"), *w[1:]) for w in words]
+        misread = [(w[0], *w[1:4], w[4].replace("ę", "e")) for w in misread]
+        misread = [(w[0].replace("księgowa", "ksiegowa"), *w[1:]) for w in misread]
+        return misread, lines, seconds
 
     monkeypatch.setattr(ppocr, "read_page", usługi_misread)
     page = np.asarray(img)
     assert engine.OcrEngine(accents=False).read(page, 1).words[0].text == "Uslugi"
     words = [w.text for w in engine.OcrEngine().read(page, 1).words]
-    assert words == ["Usługi", "doradcze", "Obsługa", "księgowa", "Razem", "1", "250,00"]
+    assert words == ["Usługi", "doradcze", "Obsługa", "ksiegowa", "Razem", "1", "250,00"]
     # A TrOCR model that cannot load here: the page is read as ppocr read it, and says so.
     missing = engine.OcrEngine(model=str(tmp_path / "no-model")).read(page, 1)
     assert missing.words[0].text == "Uslugi"

@@ -19,7 +19,7 @@ import pypdfium2.raw as pdfium_c
 from PIL import Image
 
 from invoice_extract.config import Limits
-from invoice_extract.document import Page, Word
+from invoice_extract.document import Page, Word, glued_amount
 from invoice_extract.errors import (
     DocumentTooLarge,
     EmptyDocument,
@@ -173,6 +173,7 @@ def _words(
     # a capital with an accent above it ('İstanbul', 'Ärger') does not raise the word off
     # its line.
     spans: list[tuple[float, float]] = []
+    lefts: list[float] = []  # each character's left edge
     invisible_words = 0
     first_index = -1
     rect = pdfium_c.FS_RECTF()
@@ -189,11 +190,16 @@ def _words(
             else:
                 counts = Counter(spans)
                 bottom, top = min(counts, key=lambda span: (-counts[span], span[1] - span[0]))
-            words.append(
-                Word(text=text, bbox=_normalise((box[0], bottom, box[2], top), frame), page=number)
-            )
+            parts = [(text, box[0], box[2])]
+            at = glued_amount(text) if len(text) == len(chars) else None
+            if at is not None:  # a label and its amount set touching ('Tutar118.044,49')
+                parts = [(text[:at], box[0], lefts[at]), (text[at:], lefts[at], box[2])]
+            for part, x0, x1 in parts:
+                bbox = _normalise((x0, bottom, x1, top), frame)
+                words.append(Word(text=part, bbox=bbox, page=number))
         chars.clear()
         spans.clear()
+        lefts.clear()
 
     for i in range(n):
         code = pdfium_c.FPDFText_GetUnicode(textpage, i)
@@ -219,6 +225,7 @@ def _words(
             box = [min(box[0], left), min(box[1], b), max(box[2], r), max(box[3], t)]
         chars.append(ch)
         spans.append((round(b, 2), round(t, 2)))
+        lefts.append(left)
     flush()
     return words, invisible_words > len(words) / 2
 

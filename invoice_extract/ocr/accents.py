@@ -124,21 +124,64 @@ _WORD = re.compile(rf"[^\W\d_]{{{MIN_ALIKE},}}")
 
 def spelled_alike(texts: Sequence[str], alphabet: Collection[str]) -> list[str]:
     """``texts`` (a document's readings) with each word of ``MIN_ALIKE`` letters or more
-    that holds no diacritic spelled as the document spells it with diacritics elsewhere,
-    where it does so more often and only with letters of ``alphabet`` (lower case):
-    'Uslugi' on one row and 'Usługi' on two others -> 'Usługi' on all three. Other words
-    as they are."""
+    spelled as the document spells it elsewhere with diacritics it lacks, where it does so
+    more often and only with letters of ``alphabet`` (lower case): 'Uslugi' on one row and
+    'Usługi' on two others -> 'Usługi' on all three; 'Danışmanlik' once and 'Danışmanlık'
+    twice -> 'Danışmanlık'. A word with a diacritic the other spelling lacks, or a
+    different one, stays as it is."""
     counts = Counter(w for text in texts for w in _WORD.findall(text))
-    spelling: dict[str, str] = {}  # a plain word -> its most frequent accented spelling
+    spellings: dict[str, list[str]] = {}  # a word's letters bare -> its spellings, most read first
     for word, _ in counts.most_common():
-        plain = "".join(map(bare, word))
-        if plain != word and plain in counts and plain not in spelling:
-            spelling[plain] = word
-    accented = {
-        plain: word
-        for plain, word in spelling.items()
-        if counts[word] > counts[plain] and all(c.lower() in alphabet for c in word if bare(c) != c)
-    }
+        spellings.setdefault("".join(map(bare, word)), []).append(word)
+    accented: dict[str, str] = {}
+    for first, *others in (s for s in spellings.values() if len(s) > 1):
+        for word in others:
+            if counts[first] > counts[word] and with_accents(word, first, alphabet) == first:
+                accented[word] = first
     if not accented:
         return list(texts)
     return [_WORD.sub(lambda m: accented.get(m.group(), m.group()), text) for text in texts]
+
+
+# Currency signs written with a '$': 'US$', 'A$', 'NZ$', in brackets or not.
+_DOLLAR_SIGN = re.compile(r"\W*[A-Z]{0,3}\$\W*")
+
+
+def s_for_dollar(word: str, alphabet: Collection[str]) -> str:
+    """A word of letters with a '$' in it has an S read as the sign ('A.$.', '$ti.'), most
+    often one with a cedilla: 'Ş' where ``alphabet`` (lower case) holds 'ş', else 'S'.
+    Words with a digit ('$120') and currency signs ('US$', '(A$)') stay as they are."""
+    if (
+        "$" not in word
+        or not any(c.isalpha() for c in word)
+        or any(c.isdigit() for c in word)
+        or _DOLLAR_SIGN.fullmatch(word)
+    ):
+        return word
+    return word.replace("$", "Ş" if "ş" in alphabet else "S")
+
+
+# A word of MIN_ALIKE letters or more starting with a small 'i' ('ile' and 'ise' are
+# shorter).
+_LOWER_I_WORD = re.compile(rf"\W*i[^\W\d_]{{{MIN_ALIKE - 1},}}\W*")
+
+
+def _capitalised(word: str) -> bool:
+    first = next((c for c in word if c.isalpha()), "")
+    return first.isupper()
+
+
+def dotted_capital_i(words: Sequence[str]) -> list[str]:
+    """A Turkish line's words with 'i' for a capital 'İ' spelled 'İ' ('istanbul' ->
+    'İstanbul'): PP-OCR reads the dotted capital as a small 'i'. Only where every other
+    word of the line with letters starts with a capital ('34430 istanbul', 'istiklal
+    Caddesi No: 117'), so that the line's words are names, and of ``MIN_ALIKE`` letters or
+    more: 'Kargo ile Teslimat' stays."""
+    out = list(words)
+    lettered = [k for k, w in enumerate(words) if any(c.isalpha() for c in w)]
+    for k in lettered:
+        if _LOWER_I_WORD.fullmatch(words[k]) and all(
+            _capitalised(words[j]) for j in lettered if j != k
+        ):
+            out[k] = words[k].replace("i", "İ", 1)
+    return out

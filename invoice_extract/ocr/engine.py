@@ -14,10 +14,10 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from invoice_extract.document import Word
+from invoice_extract.document import Word, glued_amount
 from invoice_extract.errors import ModelUnavailable
 from invoice_extract.ocr import ppocr
-from invoice_extract.ocr.accents import bare, page_alphabet, words_with_accents
+from invoice_extract.ocr.accents import dotted_capital_i, page_alphabet, words_with_accents
 from invoice_extract.preprocess import (
     MIN_SKEW,
     blank_columns,
@@ -33,8 +33,10 @@ from invoice_extract.preprocess import (
 from invoice_extract.schema import BBox
 
 # A read line or word: text, confidence, quadrilateral on the page, for a line where its
-# words lie (``word_spans``; None: by character positions), and the index of its text line.
-Found = tuple[str, float, np.ndarray, list[tuple[float, float]] | None, int]
+# words lie (``word_spans``; None: by character positions), its spelling with the
+# diacritics the recogniser weighed (ppocr's ``SecondChoices``; else its text), and the
+# index of its text line.
+Found = tuple[str, float, np.ndarray, list[tuple[float, float]] | None, str, int]
 
 PROBE_SIDE = 1280  # detection for orientation and skew runs on a downscaled copy
 MIN_LINE_CONFIDENCE = 0.5
@@ -231,6 +233,27 @@ def split_words(
     return words
 
 
+def _weighed(text: str, spelled: str, alphabet: set[str]) -> bool:
+    """Whether the recogniser weighed a letter of ``alphabet`` where it read ``text``'s
+    bare letter (``spelled``, its spelling with those letters)."""
+    return len(text) == len(spelled) and any(
+        a != b and b.lower() in alphabet for a, b in zip(text, spelled, strict=True)
+    )
+
+
+def _with_dotted_capitals(found: list[Found]) -> list[Found]:
+    """``found`` with each line's words spelled by ``accents.dotted_capital_i``."""
+    by_line: defaultdict[int, list[int]] = defaultdict(list)
+    for k, (*_, line) in enumerate(found):
+        by_line[line].append(k)
+    out = list(found)
+    for ks in by_line.values():
+        for k, text in zip(ks, dotted_capital_i([found[k][0] for k in ks]), strict=True):
+            if text != found[k][0]:
+                out[k] = (text, *found[k][1:])
+    return out
+
+
 class OcrEngine:
     """Detect and read a page image with the named recogniser (see ``load_recognizer``)."""
 
@@ -288,12 +311,18 @@ class OcrEngine:
                 self.accents = False
                 notes.append(f"diacritics not checked from now on: {exc}")
             timings["accents"] += time.perf_counter() - t3
+        if "ı" in alphabet:  # Turkish: PP-OCR reads 'İstanbul' as 'istanbul'
+            found = _with_dotted_capitals(found)
         h, w = image.shape[:2]
         words: list[Word] = []
-        for text, conf, quad, spans, _ in found:
+        for text, conf, quad, spans, _, _ in found:
             bbox = _bbox(quad, w, h)
             if self.recognizer.name == "ppocr":
-                words.append(Word(text, bbox, page, conf))
+                glued = glued_amount(text)
+                if glued is None:
+                    words.append(Word(text, bbox, page, conf))
+                else:  # 'Tutar118.044,49': the label and the amount, each with its box
+                    words.extend(split_words(f"{text[:glued]} {text[glued:]}", conf, bbox, page))
             else:
                 words.extend(split_words(text, conf, bbox, page, spans))
         return OcrPage(words, width=w, height=h, image=image, notes=notes, timings=dict(timings))
@@ -304,19 +333,21 @@ class OcrEngine:
         """PP-OCR's words with the diacritics it dropped ('Uslugi' for 'Usługi'), read
         again by the project's TrOCR on the same line crops (``accents.with_accents``):
         only letters of the page's ``alphabet`` (``accents.page_alphabet``), on the lines
-        holding one of their bare letters. A line whose two readings have
-        different word counts stays as read (``accents.words_with_accents``)."""
+        where PP-OCR weighed one of them for a bare letter it read (``SecondChoices``; under
+        a tenth of the lines with a bare letter). A line whose two readings have different
+        word counts stays as read (``accents.words_with_accents``)."""
         from invoice_extract.ocr import load_recognizer
 
-        bases = {bare(c) for c in alphabet}
         by_line: defaultdict[int, list[int]] = defaultdict(list)
         for k, (*_, line) in enumerate(words):
             by_line[line].append(k)
         wanted = [
             i
             for i, ks in by_line.items()
-            if i < len(lines) and any(c.lower() in bases for k in ks for c in words[k][0])
+            if i < len(lines) and any(_weighed(words[k][0], words[k][4], alphabet) for k in ks)
         ]
+        if not wanted:
+            return words
         crops = [ppocr.crop_line(image, lines[i]) for i in wanted]
         if self.fade_colour:
             crops = [fade_colour(c) for c in crops]
@@ -325,8 +356,7 @@ class OcrEngine:
         for i, (text, _) in zip(wanted, reads, strict=True):
             tokens = words_with_accents([out[k][0] for k in by_line[i]], text, alphabet)
             for k, token in zip(by_line[i], tokens, strict=True):
-                _, conf, quad, spans, line = out[k]
-                out[k] = (token, conf, quad, spans, line)
+                out[k] = (token, *out[k][1:])
         return out
 
     def _read(
@@ -340,7 +370,7 @@ class OcrEngine:
             words, lines, seconds = ppocr.read_page(image, self.fade_colour)
             for stage, spent in seconds.items():
                 timings[stage] += spent
-            return [(text, conf, quad, None, line) for text, conf, quad, line in words], lines
+            return [(t, conf, quad, None, alt, line) for t, conf, quad, line, alt in words], lines
         t0 = time.perf_counter()
         quads = ppocr.detect_lines(image)
         t1 = time.perf_counter()
@@ -348,7 +378,7 @@ class OcrEngine:
         if self.fade_colour:
             crops = [fade_colour(c) for c in crops]
         found: list[Found] = [
-            (text, conf, quad, word_spans(crop, text.split()), i)
+            (text, conf, quad, word_spans(crop, text.split()), text, i)
             for i, (quad, crop, (text, conf)) in enumerate(
                 zip(quads, crops, self.recognizer.recognise(crops), strict=True)
             )

@@ -77,6 +77,11 @@ def deskew(image: np.ndarray, angle: float) -> np.ndarray:
     )
 
 
+# Grey levels (0-255) by which a photographed sheet is lighter than its background (the
+# generator's photos: 100 or more; a scan's uneven lighting: about 20).
+SHEET_CONTRAST = 40
+
+
 def page_quad(image: np.ndarray) -> np.ndarray | None:
     """The four corners of a sheet photographed on a darker background (top-left, top-right,
     bottom-right, bottom-left, in pixels), or None when the image is the sheet already."""
@@ -96,6 +101,12 @@ def page_quad(image: np.ndarray) -> np.ndarray | None:
         return None  # no sheet, or the sheet fills the frame: nothing to straighten
     quad = cv2.approxPolyDP(sheet, 0.02 * cv2.arcLength(sheet, True), True).reshape(-1, 2)
     if len(quad) != 4:
+        return None
+    # A sheet stands out from what it lies on; light falling unevenly on a scan parts a
+    # brighter corner from the rest by a few grey levels only.
+    inside = np.zeros(small.shape, np.uint8)
+    cv2.fillPoly(inside, [quad.astype(np.int32)], 1)
+    if np.median(small[inside == 1]) - np.median(small[inside == 0]) < SHEET_CONTRAST:
         return None
     quad = quad.astype(np.float32) / scale
     by_sum, by_diff = quad.sum(axis=1), np.diff(quad, axis=1).ravel()
