@@ -205,22 +205,55 @@ def test_table_continues_after_a_carry_over_line_without_a_repeated_header(
     assert checks["line_items_sum"] == "passed"
 
 
-def test_value_printed_before_its_label(tmp_path: Path) -> None:
-    page = [
-        (50, 60, "INVOICE"),
-        (300, 80, "A-1009"),
-        (345, 80, "Invoice No."),
-        (300, 95, "12.07.2024"),
-        (350, 95, "Date"),
-        (400, 300, "Total"),
-        (-540, 300, "99,00 EUR"),
-    ]
-    path = tmp_path / "value-first.pdf"
+@pytest.mark.parametrize(
+    ("page", "wanted"),
+    [
+        # values printed before their labels
+        (
+            [
+                (50, 60, "INVOICE"),
+                (300, 80, "A-1009"),
+                (345, 80, "Invoice No."),
+                (300, 95, "12.07.2024"),
+                (350, 95, "Date"),
+                (400, 300, "Total"),
+                (-540, 300, "99,00 EUR"),
+            ],
+            {
+                "invoice_number": ("A-1009", "A-1009"),
+                "invoice_date": (dt.date(2024, 7, 12), "12.07.2024"),
+                "currency": ("EUR", None),
+            },
+        ),
+        # Two columns all but touching: the customer's name and the due date's label read
+        # as one segment ('Atlas Analytics s.r.o. Splatnost'). The text before the label is
+        # no date, so the date is the one to its right.
+        (
+            [
+                (50, 60, "FAKTURA"),
+                (50, 80, "Faktura č.: F2023-771"),
+                (50, 95, "Datum vystavení: 11.08.2023"),
+                (50, 130, "Atlas Analytics s.r.o. Splatnost"),
+                (300, 130, "10.09.2023"),
+                (400, 300, "Celkem"),
+                (-540, 300, "220,00 Kč"),
+            ],
+            {"due_date": (dt.date(2023, 9, 10), "10.09.2023")},
+        ),
+    ],
+    ids=["value before label", "label run into the text before it"],
+)
+def test_a_value_not_after_its_label(
+    tmp_path: Path, page: list[Placed], wanted: dict[str, tuple[object, str | None]]
+) -> None:
+    """Each field's value, and the text its evidence shows (None: not checked)."""
+    path = tmp_path / "placed.pdf"
     path.write_bytes(make_placed_pdf([page]))
     inv = extract(path)
-    assert inv.invoice_number is not None and inv.invoice_number.value == "A-1009"
-    assert inv.invoice_date is not None and inv.invoice_date.value == dt.date(2024, 7, 12)
-    assert inv.currency is not None and inv.currency.value == "EUR"
+    for name, (value, shown) in wanted.items():
+        found = getattr(inv, name)
+        assert found is not None and found.value == value, name
+        assert shown is None or found.evidence[0].text == shown, name
 
 
 def _word_at(text: str, x0: float, y0: float, x1: float, y1: float) -> Word:
@@ -228,38 +261,45 @@ def _word_at(text: str, x0: float, y0: float, x1: float, y1: float) -> Word:
     return Word(text, (x0 / 600, y0 / 800, x1 / 600, y1 / 800), 1)
 
 
-def test_stacked_small_lines_beside_a_tall_line_stay_apart() -> None:
-    w = _word_at
-    words = [
-        w("Jan", 50, 92, 70, 104),
-        w("de", 72, 92, 82, 104),
-        w("Vries", 84, 92, 110, 104),
-        w("Tel.", 430, 89, 450, 98),
-        w("+34", 452, 89, 470, 98),
-        w("Email:", 430, 99, 460, 108),
-        w("a@b.example", 462, 99, 520, 108),
-    ]
+@pytest.mark.parametrize(
+    ("placed", "lines"),
+    [
+        # Stacked small lines beside a taller one stay apart.
+        (
+            [
+                ("Jan", 50, 92, 70, 104),
+                ("de", 72, 92, 82, 104),
+                ("Vries", 84, 92, 110, 104),
+                ("Tel.", 430, 89, 450, 98),
+                ("+34", 452, 89, 470, 98),
+                ("Email:", 430, 99, 460, 108),
+                ("a@b.example", 462, 99, 520, 108),
+            ],
+            [["Tel. +34"], ["Jan de Vries"], ["Email: a@b.example"]],
+        ),
+        # 'IADE FATURASI' (a credit note's title) beside the vendor's name in smaller type:
+        # its second word sits further below the name than its first, but next to it.
+        (
+            [
+                ("IADE", 64, 46, 122, 71),
+                ("FATURASI", 128, 46.5, 256, 73),
+                ("Beacon", 393, 43, 434, 61),
+                ("Engineering", 438, 44, 508, 62),
+                ("A.Ş.", 513, 45, 539, 62),
+                ("Atatürk", 449, 63, 476, 74),
+                ("Bulvarı", 479, 63, 506, 74),
+            ],
+            [["IADE FATURASI", "Beacon Engineering A.Ş."], ["Atatürk Bulvarı"]],
+        ),
+    ],
+    ids=["stacked small lines", "tall title"],
+)
+def test_words_of_different_sizes_side_by_side_make_lines(
+    placed: list[tuple[str, float, float, float, float]], lines: list[list[str]]
+) -> None:
+    words = [_word_at(*p) for p in placed]
     layout = build_layout([Page(1, 600, 800, words)])
-    texts = sorted(s.text for line in layout.lines for s in line.segments)
-    assert texts == ["Email: a@b.example", "Jan de Vries", "Tel. +34"]
-
-
-def test_a_tall_title_beside_a_smaller_name_is_one_line() -> None:
-    """'IADE FATURASI' (a credit note's title) set beside the vendor's name in smaller
-    type: its second word sits further below the name than its first, but next to it."""
-    w = _word_at
-    words = [
-        w("IADE", 64, 46, 122, 71),
-        w("FATURASI", 128, 46.5, 256, 73),
-        w("Beacon", 393, 43, 434, 61),
-        w("Engineering", 438, 44, 508, 62),
-        w("A.Ş.", 513, 45, 539, 62),
-        w("Atatürk", 449, 63, 476, 74),
-        w("Bulvarı", 479, 63, 506, 74),
-    ]
-    layout = build_layout([Page(1, 600, 800, words)])
-    lines = [[s.text for s in line.segments] for line in layout.lines]
-    assert lines == [["IADE FATURASI", "Beacon Engineering A.Ş."], ["Atatürk Bulvarı"]]
+    assert [[s.text for s in line.segments] for line in layout.lines] == lines
 
 
 def test_ocr_boxes_overlapping_at_their_edges_stay_on_one_line() -> None:
@@ -456,28 +496,6 @@ def test_arithmetic_decides_between_competing_totals(tmp_path: Path) -> None:
     assert inv.total is not None and inv.total.value == Decimal("220.00")
     checks = {c.name: c.status for c in inv.run.checks} if inv.run else {}
     assert checks["subtotal_plus_tax"] == "passed"
-
-
-def test_a_label_run_into_the_text_before_it_takes_the_value_to_its_right(
-    tmp_path: Path,
-) -> None:
-    """Two columns all but touching: the customer's name and the due date's label read as
-    one segment ('Atlas Analytics s.r.o. Splatnost'). The text before the label is no
-    date, so the date is the one to its right."""
-    page: list[Placed] = [
-        (50, 60, "FAKTURA"),
-        (50, 80, "Faktura č.: F2023-771"),
-        (50, 95, "Datum vystavení: 11.08.2023"),
-        (50, 130, "Atlas Analytics s.r.o. Splatnost"),
-        (300, 130, "10.09.2023"),
-        (400, 300, "Celkem"),
-        (-540, 300, "220,00 Kč"),
-    ]
-    path = tmp_path / "touching.pdf"
-    path.write_bytes(make_placed_pdf([page]))
-    inv = extract(path)
-    assert inv.due_date is not None and inv.due_date.value == dt.date(2023, 9, 10)
-    assert inv.due_date.evidence[0].text == "10.09.2023"
 
 
 @pytest.mark.parametrize(
