@@ -184,9 +184,12 @@ def _header_fields(ctx: Context, skip_lines: set[int]) -> tuple[dict[str, Candid
                     # that is no value of its kind and the label set close after other text
                     # ('Atlas Analytics s.r.o. Splatnost', two columns all but touching on a
                     # scan), a date or number to its right.
+                    # Only a label long enough not to be a word's end by chance ('p°' read
+                    # as 'PO' after a name is no order-number label).
                     value, words = _parse(kind, hit.rest, ctx), list(hit.rest_words)
+                    label = "".join(seg.norm.split()[-hit.tokens :])
                     right = _right_value(ctx, seg, _beside(ctx, seg))
-                    if value is None and kind != "text" and right is not None:
+                    if value is None and kind != "text" and len(label) >= 5 and right:
                         value, words = _parse(kind, right[0], ctx), right[1]
                     if value is not None:
                         cands.append(

@@ -26,6 +26,7 @@ ROW_GAP = 1.9  # line heights between a description line and the row it continue
 STAMP_HEIGHT = 1.8  # line heights: taller words on a description's next line are a stamp
 END_GAP = 4.5  # line heights of empty space that end a table
 ALIGNED = 0.02  # page widths between the right edges of one column's values
+_POSITION = re.compile(r"\d{1,3}\.?")  # a row's number: '1', '12.'
 MAX_CELL_WORDS = 6  # words of one header cell ('Denumirea produselor sau a serviciilor')
 
 
@@ -185,7 +186,22 @@ def _assign(line: Line, columns: list[Column], width: float) -> dict[str, list[W
     extra column) are left out rather than run into a neighbour's cell."""
     cells: dict[str, list[Word]] = {}
     numeric = [c for c in columns if c.name in NUMERIC]
-    for seg in line.segments:
+    segments = line.segments
+    first = columns[0]
+    if (
+        len(segments) > 1
+        and first.name not in NUMERIC
+        and all(c.name != "position" for c in columns)
+        and _POSITION.fullmatch(segments[0].text)
+        and segments[0].x1 < first.x0
+        and abs(segments[1].x0 - first.x0) <= ALIGNED * width
+    ):
+        # A row number left of the first column, whose text starts under its header: the
+        # position column's header was not read ('Č.' lost on a scan), not a description
+        # starting with '1'.
+        cells["position"] = list(segments[0].words)
+        segments = segments[1:]
+    for seg in segments:
         aligned = [c for c in numeric if abs(seg.x1 - c.x1) <= 3.0 or abs(seg.x0 - c.x0) <= 3.0]
         is_number = parse_amount(seg.text.rstrip("% ")) is not None
         if aligned and is_number:
