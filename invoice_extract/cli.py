@@ -82,8 +82,9 @@ AccentsOption = Annotated[
     typer.Option(
         "--accents/--no-accents",
         help="With ppocr, read lines again with the shipped TrOCR for the diacritics ppocr "
-        "dropped, on pages with accented letters; with any recogniser, spell a word read "
-        "without a diacritic as the document spells it more often elsewhere (default: on).",
+        "dropped, on pages with accented letters, where ppocr weighed one; with any "
+        "recogniser, spell a word read without a diacritic as the document spells it more "
+        "often elsewhere (default: on).",
     ),
 ]
 DpiOption = Annotated[

@@ -39,12 +39,12 @@ class PipelineConfig(BaseModel):
     # Recognisers read text lines with coloured marks across black print (stamps, pen)
     # faded (preprocess.fade_colour; measured in bench/README.md).
     fade_colour: bool = True
-    # With ppocr: on a page where it read some accented letter, its lines with letters are
-    # read again by the trocr model (``trocr_model``) for the diacritics ppocr dropped
-    # ('Uslugi' for 'Usługi'; ocr/accents.py, measured in bench/README.md). Where that model
-    # cannot load, pages are read as ppocr read them, with a warning. With any recogniser,
-    # a word read without a diacritic the document reads it with more often elsewhere is
-    # spelled so.
+    # With ppocr: on a page where it read some accented letter, its lines where it weighed
+    # such a letter for a bare one it read are read again by the trocr model
+    # (``trocr_model``) for the diacritics ppocr dropped ('Uslugi' for 'Usługi';
+    # ocr/accents.py, measured in bench/README.md). Where that model cannot load, pages are
+    # read as ppocr read them, with a warning. With any recogniser, a word read lacking a
+    # diacritic the document reads it with more often elsewhere is spelled so.
     accents: bool = True
     keep_images: bool = False  # keep OCR'd page images on the Document (debug renders)
     # When set, each extracted document's pages are drawn with their fields' boxes here.
