@@ -188,9 +188,10 @@ def _header_fields(ctx: Context, skip_lines: set[int]) -> tuple[dict[str, Candid
                     # as 'PO' after a name is no order-number label).
                     value, words = _parse(kind, hit.rest, ctx), list(hit.rest_words)
                     label = "".join(seg.norm.split()[-hit.tokens :])
-                    right = _right_value(ctx, seg, _beside(ctx, seg))
-                    if value is None and kind != "text" and len(label) >= 5 and right:
-                        value, words = _parse(kind, right[0], ctx), right[1]
+                    if value is None and kind != "text" and len(label) >= 5:
+                        right = _right_value(ctx, seg, _beside(ctx, seg))
+                        if right is not None:
+                            value, words = _parse(kind, right[0], ctx), right[1]
                     if value is not None:
                         cands.append(
                             Candidate(hit.score * SUFFIX * page_weight, hit.name, value, words, seg)

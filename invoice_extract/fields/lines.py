@@ -124,7 +124,7 @@ def _stacked(a: Word, b: Word) -> bool:
     return overlap > STACKED * min(a.x1 - a.x0, b.x1 - b.x0)
 
 
-def _beside(a: list[Word], b: list[Word], gap: float, width: float) -> bool:
+def _side_by_side(a: list[Word], b: list[Word], gap: float, width: float) -> bool:
     """Whether a word of ``a`` and one of ``b`` stand side by side, at most ``gap`` points
     apart."""
     return any(max(v.x0 - u.x1, u.x0 - v.x1) * width <= gap for u in a for v in b)
@@ -144,12 +144,12 @@ def build_layout(pages: list[Page]) -> TextLayout:
         for w in page.words:
             key = (round(w.y0 * page.height * 2), round(w.y1 * page.height * 2))
             bands_of.setdefault(key, []).append(w)
-        rows: list[list[Word]] = []
         # Each line's first words, and the words that joined it since.
         bands: list[list[list[Word]]] = []
         for group in sorted(bands_of.values(), key=lambda g: g[0].y0 + g[0].y1):
             cy = (group[0].y0 + group[0].y1) / 2
             h = group[0].y1 - group[0].y0
+            near = SEGMENT_GAP * h * page.height  # points between words of one segment
             # Join the recent line whose centre is nearest (within LINE_TOLERANCE of the
             # smaller height), unless a word would overlap one of its words horizontally by
             # more than STACKED of the narrower: stacked words (an address in small type
@@ -160,28 +160,23 @@ def build_layout(pages: list[Page]) -> TextLayout:
             # 'Beacon Engineering A.Ş.') is one line, though its second word sits further
             # below the name than its first.
             best: tuple[float, int] | None = None
-            for k in range(len(rows) - 1, max(-1, len(rows) - 4), -1):
+            for k in range(len(bands) - 1, max(-1, len(bands) - 4), -1):
                 for n, member in enumerate(bands[k]):
                     top, bottom = member[0].y0, member[0].y1
                     offset = abs(cy - (top + bottom) / 2)
                     if (
                         offset <= LINE_TOLERANCE * min(h, bottom - top)
                         and (best is None or offset < best[0])
-                        and (
-                            n == 0
-                            or _beside(member, group, SEGMENT_GAP * h * page.height, page.width)
-                        )
-                        and not any(_stacked(o, w) for o in rows[k] for w in group)
+                        and (n == 0 or _side_by_side(member, group, near, page.width))
+                        and not any(_stacked(o, w) for m in bands[k] for o in m for w in group)
                     ):
                         best = (offset, k)
             if best is not None:
-                rows[best[1]].extend(group)
                 bands[best[1]].append(group)
             else:
-                rows.append(list(group))
                 bands.append([group])
         page_lines: list[Line] = []
-        for row in rows:
+        for row in ([w for m in members for w in m] for members in bands):
             row.sort(key=lambda w: w.x0)
             h_pts = median([(w.y1 - w.y0) for w in row]) * page.height
             heights.append(h_pts)
