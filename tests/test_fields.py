@@ -205,6 +205,35 @@ def test_table_continues_after_a_carry_over_line_without_a_repeated_header(
     assert checks["line_items_sum"] == "passed"
 
 
+def test_a_numbered_row_starting_like_a_charge_label_is_no_total(tmp_path: Path) -> None:
+    # Row 3's quantity and price are hidden (a stamp over a scan); its description starts
+    # like a shipping charge's label, but its number follows row 2's, so it is a row.
+    def numbered(y: float, no: str, *cells: str) -> list[tuple[float, float, str]]:
+        xs = (60, -330, -430, -540)
+        return [(40, y, no), *((x, y, c) for x, c in zip(xs, cells, strict=True) if c)]
+
+    page = [
+        (50, 60, "Invoice No: 2024-18"),
+        *numbered(200, "No.", "Description", "Qty", "Unit Price", "Amount"),
+        *numbered(220, "1", "Consulting", "2", "10.00", "20.00"),
+        *numbered(240, "2", "Printer toner", "1", "100.00", "100.00"),
+        *numbered(260, "3", "Transport and delivery", "", "", "30.00"),
+        *numbered(280, "4", "Printer paper", "3", "5.00", "15.00"),
+        (400, 320, "Total"),
+        (-540, 320, "165.00"),
+    ]
+    path = tmp_path / "numbered.pdf"
+    path.write_bytes(make_placed_pdf([page]))
+    inv = extract(path)
+    assert [i.amount.value for i in inv.line_items if i.amount] == [
+        Decimal("20.00"),
+        Decimal("100.00"),
+        Decimal("30.00"),
+        Decimal("15.00"),
+    ]
+    assert inv.total is not None and inv.total.value == Decimal("165.00")
+
+
 @pytest.mark.parametrize(
     ("page", "wanted"),
     [

@@ -671,6 +671,10 @@ def _read_rows(ctx: Context, table: Table, start: int) -> int:
         cells = _assign(line, table.columns, ctx.layout.pages[page].width)
         ending = _ending(line, cells, ctx)
         row_start = _is_row_start(cells, ctx, table.by_arithmetic)
+        if ending == "totals" and _numbered_on(cells, table):
+            # 'Transport i dostawa' with its quantity and price under a stamp: a row whose
+            # number follows the last row's is no shipping charge of the totals block.
+            ending = None
         if table.by_arithmetic and "amount" in cells and not row_start:
             # An amount without quantity and price: the totals block, or a sum carried to
             # the next page, which only the rows there can tell apart.
@@ -714,6 +718,19 @@ def _read_rows(ctx: Context, table: Table, start: int) -> int:
             return _next_page(lines, i)
         i += 1
     return i
+
+
+def _position(words: list[Word] | None) -> int | None:
+    text = _text(words).rstrip(".")
+    return int(text) if _POSITION.fullmatch(text) else None
+
+
+def _numbered_on(cells: dict[str, list[Word]], table: Table) -> bool:
+    """Whether the line's position cell numbers the row after the table's last one."""
+    if not table.rows:
+        return False
+    last = _position(table.rows[-1].cells.get("position"))
+    return last is not None and _position(cells.get("position")) == last + 1
 
 
 def _next_page(lines: list[Line], i: int) -> int:
