@@ -386,6 +386,8 @@ def test_short_column_headers_as_ocr_misreads_them() -> None:
         ("Falcon SoftwareKft.", True),  # OCR glued the form to the word before
         ("Nordwind LogistikGmbH", True),
         ("Acme DataCorp", False),  # a name written so, not a glued form
+        ("Pioneer ServicesAS", True),
+        ("Meridian Technik Sp.z o.o.", True),
     ],
 )
 def test_legal_forms_end_company_names(text: str, company: bool) -> None:
@@ -723,7 +725,10 @@ def test_a_country_read_from_the_city_shows_the_address_as_evidence() -> None:
         ("Falcon SoftwareKft.", "Falcon Software Kft."),
         ("Quantum IndustriesLtd. Şti.", "Quantum Industries Ltd. Şti."),
         ("Nordwind LogistikGmbH", "Nordwind Logistik GmbH"),
-        ("Harbor SoftwareAG", "Harbor SoftwareAG"),  # may be written so: left
+        ("Beacon TradingAB", "Beacon Trading AB"),
+        ("Meridian Technik Sp.z o.o.", "Meridian Technik Sp. z o.o."),
+        ("Harbor McKinleyAG", "Harbor McKinleyAG"),  # may be written so: left
+        ("Harbor iPhoneSE", "Harbor iPhoneSE"),
         ("McKinley Partners", "McKinley Partners"),
     ],
 )

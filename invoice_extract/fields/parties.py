@@ -62,6 +62,9 @@ _LEGAL_FORM_TAILS = tuple(f" {fold_confusions(form)}" for form in LEGAL_FORMS)
 _SPELLED_LEGAL_FORM_TAILS = tuple(f" {form}" for form in LEGAL_FORMS)
 
 
+_CAPITALISED = re.compile(r"[^\W\d_][^\W\d_A-Z]{3,}")  # 'Trading', not 'iPhone' or 'McKinley'
+
+
 def _compact(name: str) -> str:
     """A name as legal forms are compared: dots and commas removed, normalised."""
     return normalise(re.sub(r"[.,]", "", name)) if name else ""
@@ -69,20 +72,32 @@ def _compact(name: str) -> str:
 
 def _unglued(name: str) -> str:
     """A name whose legal form OCR read glued to the word before ('Falcon SoftwareKft.',
-    'Quantum IndustriesLtd. Şti.'), with the space put back. Only a form that ends in a dot
-    or mixes cases ('GmbH'): 'DataCorp' and 'SoftwareAG' may be how a company writes its
+    'Quantum IndustriesLtd. Şti.', 'Beacon TradingAB') or without its inner space
+    ('Meridian Technik Sp.z o.o.'), with the space put back. A form in capitals only after
+    a plain capitalised word: 'DataCorp' and 'McKinleyAG' may be how a company writes its
     name."""
+    printed = has_form(name)
     for start in [m.start() for m in re.finditer(r"\S+", name)][::-1][:3]:
         for i in range(start + 1, len(name)):
             if name[i] == " ":
                 break
+            spaced = f"{name[:i]} {name[i:]}"
+            if not printed and name[i - 1] == "." and name[i].isalpha() and has_form(spaced):
+                return spaced
             if not (name[i - 1].islower() and name[i].isupper()):
                 continue
-            form = name[i:]
+            form, word = name[i:], name[start:i]
             mixed = any(a.islower() and b.isupper() for a, b in itertools.pairwise(form))
-            if (form.endswith(".") or mixed) and _compact(form) in LEGAL_FORMS:
-                return f"{name[:i]} {form}"
+            capitals = form.isalpha() and form.isupper() and _CAPITALISED.fullmatch(word)
+            if (form.endswith(".") or mixed or capitals) and _compact(form) in LEGAL_FORMS:
+                return spaced
     return name
+
+
+def has_form(name: str) -> bool:
+    """The name ends in a legal form as printed (no OCR confusions, nothing glued)."""
+    compact = _compact(name)
+    return f" {compact}".endswith(_SPELLED_LEGAL_FORM_TAILS) and len(compact.split()) >= 2
 
 
 def has_legal_form(text: str) -> bool:
