@@ -46,6 +46,7 @@ def _segment(text: str):  # type: ignore[no-untyped-def]
         ("Total HT", "subtotal", ""),
         ("MwSt. 19 %", "tax", "19 %"),
         ("Net à payer", "amount_due", ""),
+        ("Rozostaje do zapłaty", "amount_due", ""),  # 'Pozostaje', P read as R
         ("Bill To", "customer", ""),
         ("Facturar a", "customer", ""),
     ],
@@ -699,6 +700,34 @@ def test_the_place_lists_are_cached_across_processes(
 def test_other_evidence_in_the_document_settles_a_shared_city_name() -> None:
     assert city_country(["Bryggen 105, 5003 Bergen"], near=["NO"]) == "NO"
     assert city_country(["Bryggen 105, 5003 Bergen"], near=["NO", "BE"]) is None
+
+
+@pytest.mark.parametrize(("currency", "country"), [("NOK", "NO"), ("EUR", None)])
+def test_the_currency_settles_a_shared_city_name(
+    tmp_path: Path, currency: str, country: str | None
+) -> None:
+    # 'Bergen' is a city in Norway and in Belgium; the invoice is in Norwegian kroner.
+    page = [
+        (50, 50, "Lumen Technik AS"),
+        (50, 62, "Storgata 63"),
+        (50, 74, "5003 Bergen"),
+        (350, 110, "Invoice No: 2024-19"),
+        (50, 200, "Description"),
+        (-430, 200, "Qty"),
+        (-540, 200, "Amount"),
+        (50, 220, "Consulting"),
+        (-430, 220, "2"),
+        (-540, 220, "200.00"),
+        (400, 260, "Total"),
+        (-540, 260, f"{currency} 200.00"),
+    ]
+    path = tmp_path / "bergen.pdf"
+    path.write_bytes(make_placed_pdf([page]))
+    inv = extract(path)
+    assert inv.vendor.name is not None and inv.vendor.name.value == "Lumen Technik AS"
+    assert inv.currency is not None and inv.currency.value == currency
+    found = inv.vendor.country_code.value if inv.vendor.country_code else None
+    assert found == country
 
 
 def test_a_country_read_from_the_city_shows_the_address_as_evidence() -> None:

@@ -187,6 +187,19 @@ def _currency(layout: TextLayout, countries: list[str]) -> tuple[str, list[Word]
     return best, evidence[best][:3], confidence
 
 
+CURRENCY_COUNTRIES = 3  # territories at most of a currency that says where its payer is
+
+
+def _currency_countries(currency: tuple[str, list[Word], float] | None) -> list[str]:
+    """The countries of a currency printed as its code that few territories use ('NOK':
+    Norway and two uninhabited ones), the weakest evidence of where a party is: it settles
+    'Bergen' in Norway, not the Netherlands, where nothing else says. 'EUR' says nothing."""
+    if currency is None or currency[2] < 0.99:
+        return []
+    users = [c for c, code in COUNTRY_CURRENCY.items() if code == currency[0]]
+    return users if len(users) <= CURRENCY_COUNTRIES else []
+
+
 def _date_order(
     layout: TextLayout,
     language: str | None,
@@ -217,6 +230,7 @@ def build_context(layout: TextLayout, config: PipelineConfig) -> Context:
     vats, ibans = _identifiers(layout.lines)
     countries = _countries(layout.lines, vats, ibans)
     currency = _currency(layout, countries)
+    countries += [c for c in _currency_countries(currency) if c not in countries]
     return Context(
         layout=layout,
         hits=hits,

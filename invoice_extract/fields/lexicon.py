@@ -768,6 +768,7 @@ TOTAL_LABELS: dict[str, list[str]] = {
         # pl
         "do zaplaty",
         "pozostalo do zaplaty",
+        "pozostaje do zaplaty",
         "kwota do zaplaty",
         # cs
         "k uhrade",
