@@ -47,6 +47,7 @@ def _segment(text: str):  # type: ignore[no-untyped-def]
         ("MwSt. 19 %", "tax", "19 %"),
         ("Net à payer", "amount_due", ""),
         ("Rozostaje do zapłaty", "amount_due", ""),  # 'Pozostaje', P read as R
+        ("NÚMERO DA FATURARE-915555", "invoice_number", "RE-915555"),  # glued by OCR
         ("Bill To", "customer", ""),
         ("Facturar a", "customer", ""),
     ],

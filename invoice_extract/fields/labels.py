@@ -124,6 +124,24 @@ def _split_rest(segment: Segment, tokens: int) -> tuple[str, tuple[Word, ...]]:
     return "", ()
 
 
+def _glued_rest(segment: Segment, tokens: int, last: str) -> tuple[str, tuple[Word, ...]] | None:
+    """The text and words after a label whose last word OCR read glued to a value with
+    digits ('NÚMERO DA FATURARE-915555': label 'numero da fatura', value 'RE-915555'), or
+    None where the ``tokens``-th token holds no such value."""
+    seen = 0
+    for i, word in enumerate(segment.words):
+        seen += len(normalise(word.text).split())
+        if seen < tokens:
+            continue
+        for k in range(1, len(word.text)):
+            head, tail = normalise(word.text[:k]).split(), word.text[k:]
+            if head and head[-1] == last and tail[0].isalnum() and any(c.isdigit() for c in tail):
+                following = segment.words[i + 1 :]
+                return " ".join([tail, *(w.text for w in following)]), (word, *following)
+        return None
+    return None
+
+
 def match_label(segment: Segment) -> list[LabelHit]:
     """Every label (of any kind) that the segment starts with, best first."""
     table = _prefix_table()
@@ -146,6 +164,9 @@ def match_label(segment: Segment) -> list[LabelHit]:
             if key in hits and hits[key].score >= value:
                 continue
             rest, rest_words = _split_rest(segment, n)
+            last = label.split()[-1]
+            if tokens[n - 1] != last and tokens[n - 1].startswith(last):
+                rest, rest_words = _glued_rest(segment, n, last) or (rest, rest_words)
             hits[key] = LabelHit(kind, name, value, n, segment, rest, rest_words)
     # Only a word with OCR's capital I or Q in it ('TIf.'), not a 'Mall' read as 'mail'.
     ocr_like = bool(segment.words) and any(ch in "IQ" for ch in segment.words[0].text[1:])
