@@ -14,6 +14,8 @@ import numpy as np
 
 MAX_SKEW = 15.0  # degrees; beyond this, lines are not a skewed page but something else
 MIN_SKEW = 0.3  # degrees; below this, rotating costs more than it gains
+SKEW_STEP = 0.5  # degrees between the angles skew_angle tries first
+PAPER_WINDOW = 21  # skew_angle: pixels (of 1000) over which the paper's brightness is taken
 
 
 def to_rgb(image: np.ndarray) -> np.ndarray:
@@ -36,11 +38,15 @@ def rotate_quarter(image: np.ndarray, quarter_turns: int) -> np.ndarray:
 def skew_angle(image: np.ndarray, max_angle: float = MAX_SKEW) -> float:
     """The page's skew in degrees (counter-clockwise positive), by projection profiles: the
     rotation under which rows of ink are sharpest (text lines fall into few rows). Coarse
-    steps of 1° over ±``max_angle``, then 0.1° around the best."""
+    steps of ``SKEW_STEP`` over ±``max_angle``, then 0.1° around the best."""
     grey = cv2.cvtColor(image, cv2.COLOR_RGB2GRAY) if image.ndim == 3 else image
     scale = min(1.0, 1000 / max(grey.shape))
     if scale < 1.0:
         grey = cv2.resize(grey, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
+    # Against the paper's own brightness nearby: a shadow across a photographed sheet is no
+    # ink (it had made a third of one page ink, and its rows no sharper at its skew).
+    paper = cv2.dilate(grey, np.ones((PAPER_WINDOW, PAPER_WINDOW), np.uint8))
+    grey = np.clip(grey.astype(np.float32) / np.maximum(paper, 1) * 255, 0, 255).astype(np.uint8)
     _, ink = cv2.threshold(grey, 0, 1, cv2.THRESH_BINARY_INV + cv2.THRESH_OTSU)
     ink = ink.astype(np.float32)
     h, w = ink.shape
@@ -51,8 +57,10 @@ def skew_angle(image: np.ndarray, max_angle: float = MAX_SKEW) -> float:
         rows = cv2.warpAffine(ink, matrix, (w, h), flags=cv2.INTER_NEAREST).sum(axis=1)
         return float(np.sum(np.diff(rows) ** 2))
 
-    coarse = max(np.arange(-max_angle, max_angle + 0.5, 1.0), key=sharpness)
-    fine = max(np.arange(coarse - 1.0, coarse + 1.05, 0.1), key=sharpness)
+    # A page of long table rows is sharp within half a degree of its skew only: coarse
+    # steps of a whole degree stepped over it (-1.5° read as 0°).
+    coarse = max(np.arange(-max_angle, max_angle + 0.25, SKEW_STEP), key=sharpness)
+    fine = max(np.arange(coarse - SKEW_STEP, coarse + SKEW_STEP + 0.05, 0.1), key=sharpness)
     return round(float(fine), 2)
 
 
@@ -80,27 +88,143 @@ def deskew(image: np.ndarray, angle: float) -> np.ndarray:
 # Grey levels (0-255) by which a photographed sheet is lighter than its background (the
 # generator's photos: 100 or more; a scan's uneven lighting: about 20).
 SHEET_CONTRAST = 40
+SHEET_FILL = 0.95  # page_quad: the share of its four-cornered outline the sheet must fill
+THRESHOLD_STEP = 10  # page_quad: grey levels between the thresholds tried
+
+
+def _four_corners(contour: np.ndarray) -> np.ndarray | None:
+    """The outline's convex hull simplified to four corners, or None where it has no four
+    clear ones (a corner folded, or the paper cut off in a curve)."""
+    hull = cv2.convexHull(contour)
+    perimeter = cv2.arcLength(hull, True)
+    for eps in (0.01, 0.02, 0.03, 0.04, 0.05, 0.06, 0.08):
+        corners = cv2.approxPolyDP(hull, eps * perimeter, True).reshape(-1, 2)
+        if len(corners) <= 4:
+            return corners if len(corners) == 4 else None
+    return None
+
+
+SIDE_BAND = 0.01  # _straight_sides: a side's outline lies within this share of the frame
+SIDE_SHARE = 0.6  # _straight_sides: of its length, at least this much along the line
+
+
+def _straight_sides(contour: np.ndarray, corners: np.ndarray, size: int) -> np.ndarray | None:
+    """The corners where the sheet's four edges meet, each edge a line fitted to the outline
+    between two rough corners; None where an edge is not straight (a dark band across the
+    top of the sheet cut it off in a step)."""
+    points = contour.reshape(-1, 2).astype(np.float32)
+    band = SIDE_BAND * size
+    lines = []
+    for a, b in zip(corners, np.roll(corners, -1, axis=0), strict=True):
+        a, b = a.astype(np.float32), b.astype(np.float32)
+        length = float(np.linalg.norm(b - a))
+        along = (points - a) @ (b - a) / (length * length)
+        d = b - a
+        across = np.abs(d[0] * (points[:, 1] - a[1]) - d[1] * (points[:, 0] - a[0])) / length
+        side = points[(along > 0.1) & (along < 0.9) & (across < band)]
+        if len(side) < 2 or np.ptp(side @ (b - a) / length) < SIDE_SHARE * 0.8 * length:
+            return None
+        vx, vy, x0, y0 = cv2.fitLine(side, cv2.DIST_HUBER, 0, 0.01, 0.01).ravel()
+        lines.append((np.array([x0, y0]), np.array([vx, vy])))
+    return _meet(lines)
+
+
+EDGE_SEARCH = 0.03  # _sharpest_edges: how far (share of the frame) an edge's ends may move
+EDGE_STEP = 2  # _sharpest_edges: the contrast is taken this many pixels either side
+
+
+def _meet(lines: list[tuple[np.ndarray, np.ndarray]]) -> np.ndarray | None:
+    """Where each line (a point and a direction) meets the one before it."""
+    corners = []
+    for (p, u), (q, v) in zip([lines[-1], *lines[:-1]], lines, strict=True):
+        denom = float(u[0] * v[1] - u[1] * v[0])
+        if abs(denom) < 1e-6:
+            return None
+        t = float((q - p)[0] * v[1] - (q - p)[1] * v[0]) / denom
+        corners.append(p + t * u)
+    return np.array(corners, dtype=np.float32)
+
+
+def _sharpest_edges(grey: np.ndarray, corners: np.ndarray) -> np.ndarray | None:
+    """The corners moved so that each edge runs where the sheet is most lighter than what
+    lies beside it along the whole edge. A shadow darkens paper and desk alike, so an edge in
+    shadow, which a threshold loses, still stands out there."""
+    smooth = cv2.GaussianBlur(grey, (0, 0), 2).astype(np.float32)
+    reach = max(1, int(EDGE_SEARCH * max(grey.shape)))
+    offsets = np.arange(-reach, reach + 1, dtype=np.float32)
+    t = np.linspace(0.1, 0.9, 160, dtype=np.float32)
+    centre = corners.mean(axis=0)
+    lines = []
+    for a, b in zip(corners, np.roll(corners, -1, axis=0), strict=True):
+        d = (b - a) / max(1e-6, float(np.linalg.norm(b - a)))
+        n = np.array([-d[1], d[0]], np.float32)
+        if float((centre - a) @ n) < 0:
+            n = -n  # towards the sheet
+        # Every line from a moved by one offset to b moved by another, sampled along t.
+        ends_a = a[None, :] + offsets[:, None] * n[None, :]
+        ends_b = b[None, :] + offsets[:, None] * n[None, :]
+        points = (
+            ends_a[:, None, None, :] * (1 - t)[None, None, :, None]
+            + ends_b[None, :, None, :] * t[None, None, :, None]
+        )
+        shape = (len(offsets) ** 2, len(t))
+        inner = (points + EDGE_STEP * n).reshape(*shape, 2)
+        outer = (points - EDGE_STEP * n).reshape(*shape, 2)
+        contrast = cv2.remap(smooth, inner[..., 0], inner[..., 1], cv2.INTER_LINEAR) - cv2.remap(
+            smooth, outer[..., 0], outer[..., 1], cv2.INTER_LINEAR
+        )
+        score = np.median(contrast, axis=1).reshape(len(offsets), len(offsets))
+        i, j = np.unravel_index(int(np.argmax(score)), score.shape)
+        lines.append((ends_a[i], ends_b[j] - ends_a[i]))
+    return _meet(lines)
 
 
 def page_quad(image: np.ndarray) -> np.ndarray | None:
     """The four corners of a sheet photographed on a darker background (top-left, top-right,
-    bottom-right, bottom-left, in pixels), or None when the image is the sheet already."""
+    bottom-right, bottom-left, in pixels), or None when the image is the sheet already.
+
+    The sheet is the largest bright region that fills its four-cornered outline. A shadow
+    over part of the sheet darkens it below the level that best parts all the image's light
+    pixels from its dark ones (Otsu's), so lower thresholds are tried too, down to just above
+    the brightness of the frame's border (what the sheet lies on), and the largest sheet
+    found kept."""
     grey = cv2.cvtColor(image, cv2.COLOR_RGB2GRAY) if image.ndim == 3 else image
     scale = min(1.0, 800 / max(grey.shape))
     small = cv2.resize(grey, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
-    _, paper = cv2.threshold(
-        cv2.GaussianBlur(small, (5, 5), 0), 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU
+    blurred = cv2.GaussianBlur(small, (9, 9), 0)  # a desk's grain
+    otsu, _ = cv2.threshold(blurred, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
+    h, w = small.shape
+    b = max(2, int(0.02 * min(h, w)))
+    border = np.concatenate(
+        [blurred[:b].ravel(), blurred[-b:].ravel(), blurred[:, :b].ravel(), blurred[:, -b:].ravel()]
     )
-    contours, _ = cv2.findContours(paper, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
-    if not contours:
+    below = float(np.median(border))
+    total = float(h * w)
+    best: tuple[float, np.ndarray] | None = None
+    for level in np.arange(otsu, below + THRESHOLD_STEP, -THRESHOLD_STEP):
+        paper = cv2.morphologyEx(
+            (blurred > level).astype(np.uint8), cv2.MORPH_OPEN, np.ones((5, 5), np.uint8)
+        )
+        # Every point of the outline: its straight edges are fitted below.
+        contours, _ = cv2.findContours(paper, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_NONE)
+        if not contours:
+            continue
+        sheet = max(contours, key=cv2.contourArea)
+        area = float(cv2.contourArea(sheet))
+        if not 0.3 * total < area < 0.95 * total:
+            continue  # no sheet, or the sheet fills the frame: nothing to straighten
+        corners = _four_corners(sheet)
+        if corners is not None:
+            corners = _straight_sides(sheet, corners, max(h, w))
+        if corners is None:
+            continue
+        outline = float(cv2.contourArea(corners.astype(np.float32)))
+        if area >= SHEET_FILL * outline and (best is None or outline > best[0]):
+            best = (outline, corners)
+    if best is None:
         return None
-    sheet = max(contours, key=cv2.contourArea)
-    area = float(cv2.contourArea(sheet))
-    total = float(small.shape[0] * small.shape[1])
-    if not 0.3 * total < area < 0.95 * total:
-        return None  # no sheet, or the sheet fills the frame: nothing to straighten
-    quad = cv2.approxPolyDP(sheet, 0.02 * cv2.arcLength(sheet, True), True).reshape(-1, 2)
-    if len(quad) != 4:
+    quad = _sharpest_edges(small, best[1])
+    if quad is None:
         return None
     # A sheet stands out from what it lies on; light falling unevenly on a scan parts a
     # brighter corner from the rest by a few grey levels only.
