@@ -145,6 +145,40 @@ def test_a_sheet_is_found_on_a_photo_and_not_in_a_scans_uneven_light(
     assert quad is not None and np.abs(quad - corners).max() < 6
 
 
+@pytest.mark.parametrize("angle", [-1.5, 1.6])
+def test_skew_is_measured_on_a_page_of_long_table_rows(angle: float) -> None:
+    # A table's rows and rules are sharp within half a degree of the page's skew only.
+    page = np.asarray(rasterise("x", (DIGITAL / "inv-001.pdf").read_bytes(), 2, dpi=150))
+    assert abs(skew_angle(deskew(page, -angle)) - angle) <= 0.2
+
+
+def test_a_sheet_in_shadow_on_a_grained_desk_is_found_to_its_corners() -> None:
+    """A shadow over the bottom of a photographed sheet darkens it below Otsu's level, and
+    the desk's grain is no edge: the corners are found all the same."""
+    import cv2
+
+    from invoice_extract.preprocess import page_quad
+
+    rng = np.random.default_rng(3)
+    h, w = 1400, 1000
+    page = np.full((h, w, 3), 245, np.uint8)
+    page[40:130, 40:-40] = (70, 30, 110)  # a coloured band across the top, within the margins
+    for k in range(14):
+        row = f"Item {k} consulting services 1 250,00"
+        cv2.putText(page, row, (80, 200 + 60 * k), cv2.FONT_HERSHEY_SIMPLEX, 0.9, (20,) * 3, 2)
+    grain = cv2.resize(rng.normal(0, 18, (50, 200)), (w + 400, h + 400))
+    desk = np.clip(125 + grain, 0, 255).astype(np.uint8)[..., None].repeat(3, axis=2)
+    corners = np.float32([[230, 150], [1160, 250], [1230, 1560], [170, 1450]])
+    matrix = cv2.getPerspectiveTransform(np.float32([[0, 0], [w, 0], [w, h], [0, h]]), corners)
+    photo = cv2.warpPerspective(
+        page, matrix, desk.shape[1::-1], dst=desk, borderMode=cv2.BORDER_TRANSPARENT
+    ).astype(np.float32)
+    rows = np.linspace(0, 1, photo.shape[0])
+    photo *= (1 - 0.4 * np.clip((rows - 0.55) * 4, 0, 1))[:, None, None]  # the phone's shadow
+    quad = page_quad(photo.astype(np.uint8))
+    assert quad is not None and np.abs(quad - corners).max() < 8
+
+
 def test_despeckle_removes_isolated_specks_and_keeps_punctuation() -> None:
     page = np.asarray(rasterise("x", (DIGITAL / "inv-002.pdf").read_bytes(), 1, dpi=200)).copy()
     rng = np.random.default_rng(0)
