@@ -145,16 +145,18 @@ def _meet(lines: list[tuple[np.ndarray, np.ndarray]]) -> np.ndarray | None:
     return np.array(corners, dtype=np.float32)
 
 
-def _sharpest_edges(grey: np.ndarray, corners: np.ndarray) -> np.ndarray | None:
+def _sharpest_edges(smooth: np.ndarray, corners: np.ndarray) -> tuple[np.ndarray | None, float]:
     """The corners moved so that each edge runs where the sheet is most lighter than what
-    lies beside it along the whole edge. A shadow darkens paper and desk alike, so an edge in
-    shadow, which a threshold loses, still stands out there."""
-    smooth = cv2.GaussianBlur(grey, (0, 0), 2).astype(np.float32)
-    reach = max(1, int(EDGE_SEARCH * max(grey.shape)))
+    lies beside it along the whole edge, and that contrast on the weakest edge (grey
+    levels). A shadow darkens paper and desk alike, so an edge in shadow, which a threshold
+    loses, still stands out there; a desk as light as the sheet in places, which a threshold
+    joins to it, does not along a whole edge."""
+    reach = max(1, int(EDGE_SEARCH * max(smooth.shape)))
     offsets = np.arange(-reach, reach + 1, dtype=np.float32)
     t = np.linspace(0.1, 0.9, 160, dtype=np.float32)
     centre = corners.mean(axis=0)
     lines = []
+    weakest = float("inf")
     for a, b in zip(corners, np.roll(corners, -1, axis=0), strict=True):
         d = (b - a) / max(1e-6, float(np.linalg.norm(b - a)))
         n = np.array([-d[1], d[0]], np.float32)
@@ -175,19 +177,20 @@ def _sharpest_edges(grey: np.ndarray, corners: np.ndarray) -> np.ndarray | None:
         )
         score = np.median(contrast, axis=1).reshape(len(offsets), len(offsets))
         i, j = np.unravel_index(int(np.argmax(score)), score.shape)
+        weakest = min(weakest, float(score[i, j]))
         lines.append((ends_a[i], ends_b[j] - ends_a[i]))
-    return _meet(lines)
+    return _meet(lines), weakest
 
 
 def page_quad(image: np.ndarray) -> np.ndarray | None:
     """The four corners of a sheet photographed on a darker background (top-left, top-right,
     bottom-right, bottom-left, in pixels), or None when the image is the sheet already.
 
-    The sheet is the largest bright region that fills its four-cornered outline. A shadow
-    over part of the sheet darkens it below the level that best parts all the image's light
-    pixels from its dark ones (Otsu's), so lower thresholds are tried too, down to just above
-    the brightness of the frame's border (what the sheet lies on), and the largest sheet
-    found kept."""
+    The sheet is a bright region that fills its four-cornered outline. A shadow over part
+    of the sheet darkens it below the level that best parts all the image's light pixels
+    from its dark ones (Otsu's), so lower thresholds are tried too, down to just above the
+    brightness of the frame's border (what the sheet lies on); of the outlines found, the
+    one whose weakest edge stands out most from what lies beside it is kept."""
     grey = cv2.cvtColor(image, cv2.COLOR_RGB2GRAY) if image.ndim == 3 else image
     scale = min(1.0, 800 / max(grey.shape))
     small = cv2.resize(grey, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
@@ -200,7 +203,9 @@ def page_quad(image: np.ndarray) -> np.ndarray | None:
     )
     below = float(np.median(border))
     total = float(h * w)
+    smooth = cv2.GaussianBlur(small, (0, 0), 2).astype(np.float32)
     best: tuple[float, np.ndarray] | None = None
+    tried: list[np.ndarray] = []
     for level in np.arange(otsu, below + THRESHOLD_STEP, -THRESHOLD_STEP):
         paper = cv2.morphologyEx(
             (blurred > level).astype(np.uint8), cv2.MORPH_OPEN, np.ones((5, 5), np.uint8)
@@ -216,16 +221,17 @@ def page_quad(image: np.ndarray) -> np.ndarray | None:
         corners = _four_corners(sheet)
         if corners is not None:
             corners = _straight_sides(sheet, corners, max(h, w))
-        if corners is None:
+        if corners is None or area < SHEET_FILL * cv2.contourArea(corners):
             continue
-        outline = float(cv2.contourArea(corners.astype(np.float32)))
-        if area >= SHEET_FILL * outline and (best is None or outline > best[0]):
-            best = (outline, corners)
+        if any(np.abs(corners - c).max() < EDGE_SEARCH * max(h, w) for c in tried):
+            continue  # as good as one already tried
+        tried.append(corners)
+        refined, contrast = _sharpest_edges(smooth, corners)
+        if refined is not None and (best is None or contrast > best[0]):
+            best = (contrast, refined)
     if best is None:
         return None
-    quad = _sharpest_edges(small, best[1])
-    if quad is None:
-        return None
+    quad = best[1]
     # A sheet stands out from what it lies on; light falling unevenly on a scan parts a
     # brighter corner from the rest by a few grey levels only.
     inside = np.zeros(small.shape, np.uint8)
