@@ -152,6 +152,16 @@ def test_skew_is_measured_on_a_page_of_long_table_rows(angle: float) -> None:
     assert abs(skew_angle(deskew(page, -angle)) - angle) <= 0.2
 
 
+@pytest.mark.parametrize("angle", [-1.2, 1.9])
+def test_skew_is_measured_past_a_dark_strip_at_the_frames_edge(angle: float) -> None:
+    # A straightened photo keeps a few rows of the desk above and below the sheet.
+    page = deskew(
+        np.asarray(rasterise("x", (DIGITAL / "inv-002.pdf").read_bytes(), 1, dpi=150)), -angle
+    ).copy()
+    page[:3], page[-3:] = 110, 110
+    assert abs(skew_angle(page) - angle) <= 0.2
+
+
 def test_a_sheet_in_shadow_on_a_grained_desk_is_found_to_its_corners() -> None:
     """A shadow over the bottom of a photographed sheet darkens it below Otsu's level, and
     the desk's grain is no edge: the corners are found all the same."""

@@ -15,6 +15,7 @@ import numpy as np
 MAX_SKEW = 15.0  # degrees; beyond this, lines are not a skewed page but something else
 MIN_SKEW = 0.3  # degrees; below this, rotating costs more than it gains
 SKEW_STEP = 0.5  # degrees between the angles skew_angle tries first
+SKEW_MARGIN = 0.03  # skew_angle: the share of the frame's longer side left out at each edge
 PAPER_WINDOW = 21  # skew_angle: pixels (of 1000) over which the paper's brightness is taken
 
 
@@ -43,6 +44,10 @@ def skew_angle(image: np.ndarray, max_angle: float = MAX_SKEW) -> float:
     scale = min(1.0, 1000 / max(grey.shape))
     if scale < 1.0:
         grey = cv2.resize(grey, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
+    # Not the frame's edges: a strip of the desk a straightened photo keeps, or a scanner's
+    # dark border, is one long row of ink at 0° that outweighed a page's text.
+    m = int(SKEW_MARGIN * max(grey.shape))
+    grey = grey[m : grey.shape[0] - m, m : grey.shape[1] - m]
     # Against the paper's own brightness nearby: a shadow across a photographed sheet is no
     # ink (it had made a third of one page ink, and its rows no sharper at its skew).
     paper = cv2.dilate(grey, np.ones((PAPER_WINDOW, PAPER_WINDOW), np.uint8))
