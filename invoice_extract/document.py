@@ -27,6 +27,23 @@ def glued_amount(text: str) -> int | None:
     return m.start() if before.islower() or before == ":" else None
 
 
+_NUMBER_START = re.compile(r"\d+(?:[.,]\d+)?(?=[^\W\d_])")
+_LETTERS = re.compile(r"[^\W\d_]+")
+
+
+def glued_number(text: str) -> int | None:
+    """Where a word starts that OCR read glued to the number before it ('0,5Beratungsleistung':
+    a quantity column left of the description), or None. Units, sizes and codes ('80g',
+    '5kg', '4GB', '3M') have no capitalised word of four letters or more after their digits."""
+    m = _NUMBER_START.match(text)
+    if m is None:
+        return None
+    word = _LETTERS.match(text, m.end())
+    assert word is not None  # the lookahead saw a letter
+    letters = word.group()
+    return m.end() if len(letters) >= 4 and letters[0].isupper() and letters[1:].islower() else None
+
+
 @dataclass(frozen=True, slots=True)
 class Word:
     text: str

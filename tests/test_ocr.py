@@ -445,13 +445,18 @@ def test_a_dotted_capital_read_as_a_small_i_is_a_capital_again(line: str, kept: 
         ("INV2024.11", ["INV2024.11"]),  # identifiers stay whole
         ("SKU3612", ["SKU3612"]),
         ("v1.02", ["v1.02"]),
+        ("0,5Beratungsleistung", ["0,5", "Beratungsleistung"]),  # a quantity glued to a word
+        ("12Stück", ["12", "Stück"]),
+        ("80g", ["80g"]),  # units, sizes and codes stay whole
+        ("4GB", ["4GB"]),
+        ("2xTest", ["2xTest"]),
     ],
 )
 def test_a_ppocr_word_gluing_a_label_to_an_amount_is_two_words(text: str, words: list[str]) -> None:
-    from invoice_extract.document import glued_amount
+    from invoice_extract.document import glued_amount, glued_number
     from invoice_extract.ocr.engine import split_words
 
-    at = glued_amount(text)
+    at = glued_amount(text) or glued_number(text)
     parts = [text] if at is None else [text[:at], text[at:]]
     assert parts == words
     boxes = split_words(" ".join(parts), 0.9, (0.1, 0.2, 0.5, 0.22), 1)

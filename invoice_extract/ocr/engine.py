@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from invoice_extract.document import Word, glued_amount
+from invoice_extract.document import Word, glued_amount, glued_number
 from invoice_extract.errors import ModelUnavailable
 from invoice_extract.ocr import ppocr
 from invoice_extract.ocr.accents import dotted_capital_i, page_alphabet, words_with_accents
@@ -318,10 +318,10 @@ class OcrEngine:
         for text, conf, quad, spans, _, _ in found:
             bbox = _bbox(quad, w, h)
             if self.recognizer.name == "ppocr":
-                glued = glued_amount(text)
+                glued = glued_amount(text) or glued_number(text)
                 if glued is None:
                     words.append(Word(text, bbox, page, conf))
-                else:  # 'Tutar118.044,49': the label and the amount, each with its box
+                else:  # 'Tutar118.044,49', '0,5Beratungsleistung': two words, two boxes
                     words.extend(split_words(f"{text[:glued]} {text[glued:]}", conf, bbox, page))
             else:
                 words.extend(split_words(text, conf, bbox, page, spans))
