@@ -12,7 +12,7 @@ from reportlab.lib.pagesizes import A4
 from reportlab.lib.pdfencrypt import StandardEncryption
 from reportlab.pdfgen.canvas import Canvas
 
-from invoice_extract import Invoice, Pipeline
+from invoice_extract import Invoice, Pipeline, extract
 from invoice_extract.pipeline import Result
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -110,6 +110,13 @@ def make_placed_pdf(pages: list[list[Placed]], size: float = 9) -> bytes:
         c.showPage()
     c.save()
     return buf.getvalue()
+
+
+def extract_placed(tmp_path: Path, pages: list[list[Placed]], size: float = 9) -> Invoice:
+    """The invoice extracted from ``make_placed_pdf(pages, size)`` written under ``tmp_path``."""
+    path = tmp_path / "placed.pdf"
+    path.write_bytes(make_placed_pdf(pages, size))
+    return extract(path)
 
 
 LETTER = [

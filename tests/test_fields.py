@@ -18,7 +18,7 @@ from invoice_extract.fields.parties import postcode_country, spell_legal_form
 from invoice_extract.fields.places import city_country
 from invoice_extract.schema import LineItem
 
-from .conftest import DIGITAL, Placed, extract_generated, make_pdf, make_placed_pdf
+from .conftest import DIGITAL, Placed, extract_generated, extract_placed, make_pdf, make_placed_pdf
 
 
 def _segment(text: str):  # type: ignore[no-untyped-def]
@@ -191,9 +191,7 @@ def test_table_continues_after_a_carry_over_line_without_a_repeated_header(
         (400, 170, "Total"),
         (-540, 170, "162.00"),
     ]
-    path = tmp_path / "carry.pdf"
-    path.write_bytes(make_placed_pdf([page1, page2]))
-    inv = extract(path)
+    inv = extract_placed(tmp_path, [page1, page2])
     # 'Shipping pallets' starts like a charge label but is a row (it has a quantity);
     # 'Carried forward' is no total; page 2 continues the table without a header.
     assert [i.amount.value for i in inv.line_items if i.amount] == [
@@ -224,9 +222,7 @@ def test_a_numbered_row_starting_like_a_charge_label_is_no_total(tmp_path: Path)
         (400, 320, "Total"),
         (-540, 320, "165.00"),
     ]
-    path = tmp_path / "numbered.pdf"
-    path.write_bytes(make_placed_pdf([page]))
-    inv = extract(path)
+    inv = extract_placed(tmp_path, [page])
     assert [i.amount.value for i in inv.line_items if i.amount] == [
         Decimal("20.00"),
         Decimal("100.00"),
@@ -291,9 +287,7 @@ def test_a_value_not_after_its_label(
 ) -> None:
     """Each field's value (None: not found), and the text its evidence shows (None: not
     checked)."""
-    path = tmp_path / "placed.pdf"
-    path.write_bytes(make_placed_pdf([page]))
-    inv = extract(path)
+    inv = extract_placed(tmp_path, [page])
     for name, (value, shown) in wanted.items():
         found = getattr(inv, name)
         if value is None:
@@ -574,9 +568,7 @@ def test_arithmetic_decides_between_competing_totals(tmp_path: Path) -> None:
         (400, 345, "Total"),
         (-540, 345, "1,234.00"),
     ]
-    path = tmp_path / "two-totals.pdf"
-    path.write_bytes(make_placed_pdf([page]))
-    inv = extract(path)
+    inv = extract_placed(tmp_path, [page])
     assert inv.total is not None and inv.total.value == Decimal("220.00")
     checks = {c.name: c.status for c in inv.run.checks} if inv.run else {}
     assert checks["subtotal_plus_tax"] == "passed"
@@ -722,9 +714,7 @@ def test_the_currency_settles_a_shared_city_name(
         (400, 260, "Total"),
         (-540, 260, f"{currency} 200.00"),
     ]
-    path = tmp_path / "bergen.pdf"
-    path.write_bytes(make_placed_pdf([page]))
-    inv = extract(path)
+    inv = extract_placed(tmp_path, [page])
     assert inv.vendor.name is not None and inv.vendor.name.value == "Lumen Technik AS"
     assert inv.currency is not None and inv.currency.value == currency
     found = inv.vendor.country_code.value if inv.vendor.country_code else None
@@ -892,9 +882,7 @@ def test_a_number_in_words_that_a_column_boundary_cuts_stays_whole(tmp_path: Pat
         (300, 290, "Gesamtbetrag"),
         (-530, 290, "1 205 470,00 EUR"),
     ]
-    path = tmp_path / "wide.pdf"
-    path.write_bytes(make_placed_pdf([page]))
-    inv = extract(path)
+    inv = extract_placed(tmp_path, [page])
     assert len(inv.line_items) == 1
     assert inv.subtotal is not None and inv.subtotal.value == Decimal("1013000.00")
     assert inv.total is not None and inv.total.value == Decimal("1205470.00")
@@ -1005,9 +993,7 @@ def test_line_items_are_read_by_their_arithmetic_in_a_language_no_lexicon_knows(
     second += [(400, 275, "Vosun"), (-560, 275, "EUR 25,00")]
     second += [(400, 290, "Daz 21%"), (-560, 290, "EUR 2.133,08")]
     second += [(400, 305, "Pidal"), (-560, 305, "EUR 12.290,58")]
-    path = tmp_path / "x.pdf"
-    path.write_bytes(make_placed_pdf([first, second]))
-    inv = extract(path)
+    inv = extract_placed(tmp_path, [first, second])
     got = [
         (
             i.description and i.description.value,
@@ -1228,9 +1214,7 @@ def _parties(tmp_path: Path, page: list[Placed], total: str) -> dict[str, str | 
     date and ``total`` below it."""
     page = [*page, (60, 260, "Invoice No.: 2024-118"), (60, 275, "Date: 01.02.2024")]
     page += [(300, 300, "Total"), (-530, 300, total)]
-    path = tmp_path / "x.pdf"
-    path.write_bytes(make_placed_pdf([page]))
-    inv = extract(path)
+    inv = extract_placed(tmp_path, [page])
     found: dict[str, str | None] = {}
     for role, party in (("vendor", inv.vendor), ("customer", inv.customer)):
         for name in ("name", "address", "vat_id"):
@@ -1260,9 +1244,7 @@ def test_number_and_date_without_labels_are_the_first_above_the_items(tmp_path: 
         *MADE_UP_TOTALS,
         (60, 700, "Furovu nelabopi: IBAN DE89370400440532013000 VEM: COBADEFFXXX"),
     ]
-    path = tmp_path / "x.pdf"
-    path.write_bytes(make_placed_pdf([page]))
-    inv = extract(path)
+    inv = extract_placed(tmp_path, [page])
     # A BIC of the IBAN's country and an international phone number, whatever their labels.
     assert inv.bic is not None and inv.bic.value == "COBADEFFXXX"
     assert inv.vendor.phone is not None and inv.vendor.phone.value == "+49 30 1234567"
@@ -1459,9 +1441,7 @@ def test_unlabelled_dates_right_aligned_under_the_senders_block(tmp_path: Path) 
     ):
         page += [(380, 132 + 12 * k, label), (-550, 132 + 12 * k, value)]
     page += MADE_UP_TOTALS
-    path = tmp_path / "x.pdf"
-    path.write_bytes(make_placed_pdf([page]))
-    inv = extract(path)
+    inv = extract_placed(tmp_path, [page])
     assert inv.invoice_number is not None and inv.invoice_number.value == "A260-26"
     assert inv.invoice_date is not None and inv.invoice_date.value == dt.date(2025, 4, 17)
     assert inv.due_date is not None and inv.due_date.value == dt.date(2025, 5, 17)
