@@ -76,13 +76,14 @@ def _unglued(name: str) -> str:
     ('Meridian Technik Sp.z o.o.'), with the space put back. A form in capitals only after
     a plain capitalised word: 'DataCorp' and 'McKinleyAG' may be how a company writes its
     name."""
-    printed = has_form(name)
+    printed = _has_printed_form(name)
     for start in [m.start() for m in re.finditer(r"\S+", name)][::-1][:3]:
         for i in range(start + 1, len(name)):
             if name[i] == " ":
                 break
             spaced = f"{name[:i]} {name[i:]}"
-            if not printed and name[i - 1] == "." and name[i].isalpha() and has_form(spaced):
+            after_dot = name[i - 1] == "." and name[i].isalpha()
+            if after_dot and not printed and _has_printed_form(spaced):
                 return spaced
             if not (name[i - 1].islower() and name[i].isupper()):
                 continue
@@ -94,7 +95,7 @@ def _unglued(name: str) -> str:
     return name
 
 
-def has_form(name: str) -> bool:
+def _has_printed_form(name: str) -> bool:
     """The name ends in a legal form as printed (no OCR confusions, nothing glued)."""
     compact = _compact(name)
     return f" {compact}".endswith(_SPELLED_LEGAL_FORM_TAILS) and len(compact.split()) >= 2
