@@ -168,13 +168,17 @@ bench: install
 	$(BIN)/python bench/accuracy.py out/heldout-more
 	$(BIN)/python bench/accuracy.py out/heldout-scrambled
 	# Phone photos taken by hand (turned up to 8 degrees, on a desk, in stronger perspective,
-	# a shadow across): 16 of the held-out invoices (seed 81), the 60 committed ones (seed 82)
+	# a shadow across): 16 of the held-out invoices (seed 81), the 60 committed ones (seed 82),
+	# 24 in the new layout families (seed 83)
 	$(BIN)/python fixtures/scan.py --src out/heldout-digital --out out/heldout-handheld \
 		--count 16 --seed 81 --handheld
 	$(BIN)/python fixtures/scan.py --src fixtures/digital --out out/fixtures-handheld \
 		--count 60 --seed 82 --handheld
+	$(BIN)/python fixtures/scan.py --src out/heldout-families --out out/families-handheld \
+		--count 24 --seed 83 --handheld
 	$(BIN)/python bench/accuracy.py out/heldout-handheld
 	$(BIN)/python bench/accuracy.py out/fixtures-handheld
+	$(BIN)/python bench/accuracy.py out/families-handheld
 	$(BIN)/python bench/ocr.py --lines 300
 	$(BIN)/python bench/wordboxes.py
 	$(BIN)/python bench/speed.py fixtures/digital --images fixtures/scanned --recognizers ppocr,trocr
