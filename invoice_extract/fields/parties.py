@@ -113,10 +113,9 @@ def spell_legal_form(name: str) -> str:
     -> 'Rossi S.r.l.', 'Cobalt IIC' -> 'Cobalt LLC'), or glued to the word before, set
     apart ('SoftwareKft.' -> 'Software Kft.'); any other name as it is."""
     name = _unglued(name)
-    compact = _compact(name)
-    if not has_legal_form(name) or f" {compact}".endswith(_SPELLED_LEGAL_FORM_TAILS):
+    if not has_legal_form(name) or _has_printed_form(name):
         return name
-    folded = f" {fold_confusions(compact)}"
+    folded = f" {fold_confusions(_compact(name))}"
     forms = [f for f in LEGAL_FORMS if folded.endswith(f" {fold_confusions(f)}")]
     letters = list(max(forms, key=len).replace(" ", "")) if forms else []
     chars = list(name)

@@ -122,12 +122,12 @@ def _straight_sides(contour: np.ndarray, corners: np.ndarray, size: int) -> np.n
     lines = []
     for a, b in zip(corners, np.roll(corners, -1, axis=0), strict=True):
         a, b = a.astype(np.float32), b.astype(np.float32)
-        length = float(np.linalg.norm(b - a))
-        along = (points - a) @ (b - a) / (length * length)
         d = b - a
+        length = float(np.linalg.norm(d))
+        along = (points - a) @ d / (length * length)
         across = np.abs(d[0] * (points[:, 1] - a[1]) - d[1] * (points[:, 0] - a[0])) / length
         side = points[(along > 0.1) & (along < 0.9) & (across < band)]
-        if len(side) < 2 or np.ptp(side @ (b - a) / length) < SIDE_SHARE * 0.8 * length:
+        if len(side) < 2 or np.ptp(side @ d / length) < SIDE_SHARE * 0.8 * length:
             return None
         vx, vy, x0, y0 = cv2.fitLine(side, cv2.DIST_HUBER, 0, 0.01, 0.01).ravel()
         lines.append((np.array([x0, y0]), np.array([vx, vy])))
