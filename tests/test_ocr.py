@@ -671,11 +671,64 @@ def test_trocr_reads_with_a_small_model_built_here(tmp_path: Path) -> None:
 
     line = np.full((32, 128, 3), 255, np.uint8)
     line[10:20, 10:60] = 0
-    build_tiny_trocr(tmp_path, train_on=(line, "ab12"))
+    build_tiny_trocr(tmp_path, train_on=[(line, "ab12")])
     recognizer = TrocrRecognizer(str(tmp_path), batch_size=2)
     out = recognizer.recognise([line, line, line])
     assert [text for text, _ in out] == ["ab12"] * 3
     assert all(0.5 < conf <= 1.0 for _, conf in out)
+
+
+def _readings_both_ways(recognizer: object, crops: Sequence[np.ndarray]) -> tuple[list, list]:
+    """``read_lines`` through the lean greedy loop and through transformers' generate."""
+    lean = recognizer.greedy  # type: ignore[attr-defined]
+    assert lean is not None, "the lean loop should take a TrOCR decoder"
+    fast = recognizer.read_lines(crops)  # type: ignore[attr-defined]
+    recognizer.greedy = None  # type: ignore[attr-defined]
+    try:
+        slow = recognizer.read_lines(crops)  # type: ignore[attr-defined]
+    finally:
+        recognizer.greedy = lean  # type: ignore[attr-defined]
+    return fast, slow
+
+
+def test_trocr_lean_decoding_reads_what_generate_reads(tmp_path: Path) -> None:
+    """The lean greedy loop gives generate's texts, confidences and least sure characters,
+    also in a batch whose lines end at different steps (lines leave the batch as they end)
+    and for lines that never end before the length limit."""
+    import random as _random
+
+    from invoice_extract.ocr.trocr import TrocrRecognizer
+
+    from .trocr_tiny import build_tiny_trocr
+
+    texts = ["a", "b2", "c3d", "0.12", "ab-cd", "1,234", "xyz 789", "k", "lmn.op", "q"]
+    lines = []
+    for i, text in enumerate(texts):
+        line = np.full((16, 64, 3), 255, np.uint8)
+        line[4 + i % 3 : 12, 2 : 6 + 6 * len(text)] = 25 * i
+        lines.append(line)
+    build_tiny_trocr(tmp_path, train_on=list(zip(lines, texts, strict=True)), steps=300)
+    rng = np.random.default_rng(4)
+    noisy = [
+        np.clip(line + rng.normal(0, 40, line.shape), 0, 255).astype(np.uint8) for line in lines
+    ]
+    crops = lines + noisy + [rng.integers(0, 255, (16, 64, 3), dtype=np.uint8)]
+    recognizer = TrocrRecognizer(str(tmp_path), batch_size=8)
+    fast, slow = _readings_both_ways(recognizer, crops)
+    assert [t for t, _, _ in slow][: len(texts)] == texts  # it learnt to end lines
+    assert len({len(t) for t, _, _ in slow}) > 4
+    assert [t for t, _, _ in fast] == [t for t, _, _ in slow]
+    for (_, conf, low), (_, conf_, low_) in zip(fast, slow, strict=True):
+        assert conf == pytest.approx(conf_, abs=1e-5) and low == pytest.approx(low_, abs=1e-5)
+
+    # The shipped model on invoice lines, clean and degraded.
+    from invoice_extract.ocr.synth import invoice_line, render_line
+
+    texts = [invoice_line(_random.Random(f"lean-{i}")) for i in range(16)]
+    lines = [render_line(t, _random.Random(i), bool(i % 2)) for i, t in enumerate(texts)]
+    fast, slow = _readings_both_ways(TrocrRecognizer(batch_size=8), lines)
+    assert [t for t, _, _ in fast] == [t for t, _, _ in slow]
+    assert [c for _, c, _ in fast] == pytest.approx([c for _, c, _ in slow], abs=1e-5)
 
 
 def test_trocr_without_weights_offline_names_the_model() -> None:

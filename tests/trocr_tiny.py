@@ -4,6 +4,7 @@ loading and decoding code with no network."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
@@ -27,17 +28,22 @@ TINY = ModelSpec(
 )
 
 
-def build_tiny_trocr(directory: Path, train_on: tuple[np.ndarray, str] | None = None) -> None:
-    """Save a tiny model and processor to ``directory``; optionally fit it to one line."""
+def build_tiny_trocr(
+    directory: Path, train_on: Sequence[tuple[np.ndarray, str]] = (), steps: int = 150
+) -> None:
+    """Save a tiny model and processor to ``directory``, fitted for ``steps`` to the line
+    images and texts of ``train_on`` (none: untrained)."""
     model, processor = build_model(TINY)
-    if train_on is not None:
-        image, text = train_on
-        line = fit_line(image, TINY.height, TINY.width)
-        pixels = processor(images=[line], return_tensors="pt").pixel_values
-        labels = torch.tensor([[*processor.tokenizer(text).input_ids, EOS]])
+    if train_on:
+        lines = [fit_line(image, TINY.height, TINY.width) for image, _ in train_on]
+        pixels = processor(images=lines, return_tensors="pt").pixel_values
+        ids = [[*processor.tokenizer(text).input_ids, EOS] for _, text in train_on]
+        labels = torch.full((len(ids), max(map(len, ids))), -100)
+        for row, seq in enumerate(ids):
+            labels[row, : len(seq)] = torch.tensor(seq)
         optimiser = torch.optim.AdamW(model.parameters(), lr=3e-3)
         model.train()
-        for _ in range(150):
+        for _ in range(steps):
             model(pixel_values=pixels, labels=labels).loss.backward()
             optimiser.step()
             optimiser.zero_grad()
