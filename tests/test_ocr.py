@@ -189,6 +189,39 @@ def test_a_sheet_in_shadow_on_a_grained_desk_is_found_to_its_corners() -> None:
     assert quad is not None and np.abs(quad - corners).max() < 8
 
 
+@pytest.mark.parametrize(
+    "corners",
+    [
+        [[150, 150], [1260, 190], [1150, 1560], [100, 1450]],  # top right beyond the frame
+        [[150, 150], [1080, 110], [1120, 1500], [-190, 1380]],  # bottom left beyond it
+        [[120, 160], [1050, 90], [1110, 1900], [90, 1560]],  # bottom right beyond it
+    ],
+)
+def test_a_sheet_the_photo_cut_a_corner_off_is_straightened_whole(
+    corners: list[list[int]],
+) -> None:
+    """A phone photo that cut one corner of the sheet off: the sheet's two edges to that
+    corner are followed beyond the frame, so the whole sheet in the photo is straightened
+    (straightening to the outline inside the frame took a strip of the page off)."""
+    import cv2
+
+    from invoice_extract.preprocess import page_quad
+
+    h, w = 1400, 1000
+    page = np.full((h, w, 3), 245, np.uint8)
+    for k in range(14):
+        row = f"Item {k} consulting services 1 250,00"
+        cv2.putText(page, row, (80, 200 + 60 * k), cv2.FONT_HERSHEY_SIMPLEX, 0.9, (20,) * 3, 2)
+    desk = np.full((1700, 1200, 3), 95, np.uint8)
+    target = np.float32(corners)
+    matrix = cv2.getPerspectiveTransform(np.float32([[0, 0], [w, 0], [w, h], [0, h]]), target)
+    photo = cv2.warpPerspective(
+        page, matrix, desk.shape[1::-1], dst=desk, borderMode=cv2.BORDER_TRANSPARENT
+    )
+    quad = page_quad(photo)
+    assert quad is not None and np.abs(quad - target).max() < 8
+
+
 def test_despeckle_removes_isolated_specks_and_keeps_punctuation() -> None:
     page = np.asarray(rasterise("x", (DIGITAL / "inv-002.pdf").read_bytes(), 1, dpi=200)).copy()
     rng = np.random.default_rng(0)

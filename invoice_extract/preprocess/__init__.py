@@ -97,41 +97,86 @@ SHEET_FILL = 0.95  # page_quad: the share of its four-cornered outline the sheet
 THRESHOLD_STEP = 10  # page_quad: grey levels between the thresholds tried
 
 
-def _four_corners(contour: np.ndarray) -> np.ndarray | None:
+def _four_corners(contour: np.ndarray, shape: tuple[int, int]) -> np.ndarray | None:
     """The outline's convex hull simplified to four corners, or None where it has no four
-    clear ones (a corner folded, or the paper cut off in a curve)."""
+    clear ones (a corner folded, or the paper cut off in a curve). A side that runs along
+    the frame's edge is where the photo cut the sheet off, not one of its edges: the sides
+    either side of it are followed until they meet, beyond the frame (``shape``, height and
+    width)."""
     hull = cv2.convexHull(contour)
     perimeter = cv2.arcLength(hull, True)
-    for eps in (0.01, 0.02, 0.03, 0.04, 0.05, 0.06, 0.08):
+    # Finest first: a corner the frame cut off leaves a short side on its edge.
+    for eps in (0.005, 0.01, 0.02, 0.03, 0.04, 0.05, 0.06, 0.08):
         corners = cv2.approxPolyDP(hull, eps * perimeter, True).reshape(-1, 2)
+        if len(corners) > 4:
+            corners = _beyond_frame(corners, shape)
         if len(corners) <= 4:
             return corners if len(corners) == 4 else None
     return None
+
+
+FRAME_EDGE = 0.01  # _beyond_frame: a corner this near (share of the frame) lies on its edge
+
+
+def _beyond_frame(corners: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
+    """``corners`` with each side that lies along an edge of the frame taken out: its two
+    ends give way to the point where the sides before and after it meet. Left as they are
+    where those sides do not meet ahead of the cut (the sheet is not cut off there)."""
+    h, w = shape
+    near = FRAME_EDGE * max(h, w)
+    points = [c.astype(np.float32) for c in corners]
+    i = 0
+    while len(points) > 4 and i < len(points):
+        a, b = points[i], points[(i + 1) % len(points)]
+        low, high = np.minimum(a, b), np.maximum(a, b)
+        if high[0] < near or low[0] > w - 1 - near or high[1] < near or low[1] > h - 1 - near:
+            before, after = points[i - 1], points[(i + 2) % len(points)]
+            meet = _meet([(before, a - before), (b, after - b)])
+            if (
+                meet is not None
+                and float((meet[0] - a) @ (a - before)) > 0
+                and float((meet[0] - b) @ (b - after)) > 0
+            ):
+                points[i] = meet[0]
+                del points[(i + 1) % len(points)]
+                continue
+        i += 1
+    return np.array(points, dtype=np.float32)
 
 
 SIDE_BAND = 0.01  # _straight_sides: a side's outline lies within this share of the frame
 SIDE_SHARE = 0.6  # _straight_sides: of its length, at least this much along the line
 
 
-def _straight_sides(contour: np.ndarray, corners: np.ndarray, size: int) -> np.ndarray | None:
+def _straight_sides(
+    contour: np.ndarray, corners: np.ndarray, shape: tuple[int, int]
+) -> np.ndarray | None:
     """The corners where the sheet's four edges meet, each edge a line fitted to the outline
     between two rough corners; None where an edge is not straight (a dark band across the
-    top of the sheet cut it off in a step)."""
+    top of the sheet cut it off in a step). An edge to a corner beyond the frame (``shape``,
+    height and width) is judged on its part inside the frame."""
+    h, w = shape
     points = contour.reshape(-1, 2).astype(np.float32)
-    band = SIDE_BAND * size
+    band = SIDE_BAND * max(h, w)
     lines = []
     for a, b in zip(corners, np.roll(corners, -1, axis=0), strict=True):
         a, b = a.astype(np.float32), b.astype(np.float32)
         d = b - a
         length = float(np.linalg.norm(d))
+        inside, p, q = cv2.clipLine((0, 0, w, h), _pixel(a), _pixel(b))
+        seen = float(np.linalg.norm(np.subtract(q, p))) if inside else 0.0
         along = (points - a) @ d / (length * length)
         across = np.abs(d[0] * (points[:, 1] - a[1]) - d[1] * (points[:, 0] - a[0])) / length
         side = points[(along > 0.1) & (along < 0.9) & (across < band)]
-        if len(side) < 2 or np.ptp(side @ d / length) < SIDE_SHARE * 0.8 * length:
+        if len(side) < 2 or np.ptp(side @ d / length) < SIDE_SHARE * 0.8 * min(length, seen):
             return None
         vx, vy, x0, y0 = cv2.fitLine(side, cv2.DIST_HUBER, 0, 0.01, 0.01).ravel()
         lines.append((np.array([x0, y0]), np.array([vx, vy])))
     return _meet(lines)
+
+
+def _pixel(point: np.ndarray) -> tuple[int, int]:
+    return round(float(point[0])), round(float(point[1]))
 
 
 EDGE_SEARCH = 0.03  # _sharpest_edges: how far (share of the frame) an edge's ends may move
@@ -160,6 +205,7 @@ def _sharpest_edges(smooth: np.ndarray, corners: np.ndarray) -> tuple[np.ndarray
     offsets = np.arange(-reach, reach + 1, dtype=np.float32)
     t = np.linspace(0.1, 0.9, 160, dtype=np.float32)
     centre = corners.mean(axis=0)
+    h, w = smooth.shape
     lines = []
     weakest = float("inf")
     for a, b in zip(corners, np.roll(corners, -1, axis=0), strict=True):
@@ -180,11 +226,37 @@ def _sharpest_edges(smooth: np.ndarray, corners: np.ndarray) -> tuple[np.ndarray
         contrast = cv2.remap(smooth, inner[..., 0], inner[..., 1], cv2.INTER_LINEAR) - cv2.remap(
             smooth, outer[..., 0], outer[..., 1], cv2.INTER_LINEAR
         )
-        score = np.median(contrast, axis=1).reshape(len(offsets), len(offsets))
+        # Only where both sides lie inside the frame: an edge running on beyond it (a
+        # corner the photo cut off) would otherwise be drawn to the frame's own edge.
+        # (Where every line's ends lie inside, so does every point between them.)
+        ends = np.concatenate([ends_a, ends_b])
+        outside = np.zeros(shape, dtype=bool)
+        if ends.min() < EDGE_STEP or (ends.max(axis=0) > np.array([w, h]) - 1 - EDGE_STEP).any():
+            for side in (inner, outer):
+                outside |= (side[..., 0] < 0) | (side[..., 0] > w - 1)
+                outside |= (side[..., 1] < 0) | (side[..., 1] > h - 1)
+        if outside.any():
+            contrast[outside] = np.nan
+            blind = np.all(outside, axis=1)  # lines wholly beyond the frame
+            contrast[blind] = -np.inf
+            median = np.nanmedian(contrast, axis=1)
+        else:
+            median = np.median(contrast, axis=1)
+        score = median.reshape(len(offsets), len(offsets))
         i, j = np.unravel_index(int(np.argmax(score)), score.shape)
         weakest = min(weakest, float(score[i, j]))
         lines.append((ends_a[i], ends_b[j] - ends_a[i]))
     return _meet(lines), weakest
+
+
+def _area_in_frame(corners: np.ndarray, shape: tuple[int, int]) -> float:
+    """The area of the four-cornered outline inside the frame (its corners may lie
+    beyond it, where the photo cut the sheet off)."""
+    h, w = shape
+    frame = np.array([[0, 0], [w - 1, 0], [w - 1, h - 1], [0, h - 1]], np.float32)
+    hull = cv2.convexHull(corners.astype(np.float32))
+    area, _ = cv2.intersectConvexConvex(hull, frame)
+    return float(area)
 
 
 def page_quad(image: np.ndarray) -> np.ndarray | None:
@@ -223,10 +295,10 @@ def page_quad(image: np.ndarray) -> np.ndarray | None:
         area = float(cv2.contourArea(sheet))
         if not 0.3 * total < area < 0.95 * total:
             continue  # no sheet, or the sheet fills the frame: nothing to straighten
-        corners = _four_corners(sheet)
+        corners = _four_corners(sheet, (h, w))
         if corners is not None:
-            corners = _straight_sides(sheet, corners, max(h, w))
-        if corners is None or area < SHEET_FILL * cv2.contourArea(corners):
+            corners = _straight_sides(sheet, corners, (h, w))
+        if corners is None or area < SHEET_FILL * _area_in_frame(corners, (h, w)):
             continue
         if any(np.abs(corners - c).max() < EDGE_SEARCH * max(h, w) for c in tried):
             continue  # as good as one already tried
