@@ -1027,6 +1027,13 @@ def test_line_items_are_read_by_their_arithmetic_in_a_language_no_lexicon_knows(
         (["1.5", "Toner cartridge", "36,941", "10%", "55,412"], ("1.5", "36,941", "55,412")),
         # Thousands set apart by spaces ('2 066,23') are one number, not '2' and '066,23'.
         (["Custom software", "2", "kg", "2 066,23", "4 132,46"], ("2", "2 066,23", "4 132,46")),
+        # ... also with the currency's sign before them: '€1 306,18' is not 1 and 306,18
+        # (306,18 x 2 = 612,36 would make a row of the wrong columns).
+        (
+            ["Consulting services", "2", "€1 306,18", "€2 612,36"],
+            ("2", "€1 306,18", "€2 612,36"),
+        ),
+        (["Toner", "12", "£1 203.75", "£14 445.00"], ("12", "£1 203.75", "£14 445.00")),
         # A rate set as two words is no factor: 2,259.72 x 20 would make 45,194.40 too.
         (["20 Chaises", "pce", "2 259,72", "20 %", "45 194,40"], ("20", "2 259,72", "45 194,40")),
         (["Payable within 30 days net", "12", "1,250.00"], None),

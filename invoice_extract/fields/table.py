@@ -396,8 +396,9 @@ class _Number:
     value: Decimal
 
 
-# A number with spaces between its thousands ('2 066,23'), read by OCR or set as words.
-_SPACED_THOUSANDS = re.compile(r"^\d{1,3}(?: \d{3})+(?:[.,]\d+)?$")
+# A number with spaces between its thousands ('2 066,23'), read by OCR or set as words;
+# a currency's sign may be glued to it ('€1 306,18', '1 306,18€').
+_SPACED_THOUSANDS = re.compile(r"^[^\w\s]?\d{1,3}(?: \d{3})+(?:[.,]\d+)?[^\w\s]?$")
 
 
 def _numbers(line: Line, ctx: Context) -> list[_Number]:
