@@ -195,14 +195,16 @@ def test_a_sheet_in_shadow_on_a_grained_desk_is_found_to_its_corners() -> None:
         [[150, 150], [1260, 190], [1150, 1560], [100, 1450]],  # top right beyond the frame
         [[150, 150], [1080, 110], [1120, 1500], [-190, 1380]],  # bottom left beyond it
         [[120, 160], [1050, 90], [1110, 1900], [90, 1560]],  # bottom right beyond it
+        [[150, 150], [1290, -70], [1150, 1560], [100, 1450]],  # top right beyond a corner
     ],
 )
 def test_a_sheet_the_photo_cut_a_corner_off_is_straightened_whole(
     corners: list[list[int]],
 ) -> None:
-    """A phone photo that cut one corner of the sheet off: the sheet's two edges to that
-    corner are followed beyond the frame, so the whole sheet in the photo is straightened
-    (straightening to the outline inside the frame took a strip of the page off)."""
+    """A phone photo that cut one corner of the sheet off (also across a corner of the
+    frame): the sheet's two edges to that corner are followed beyond the frame, so the
+    whole sheet in the photo is straightened (straightening to the outline inside the frame
+    took a strip of the page off)."""
     import cv2
 
     from invoice_extract.preprocess import page_quad
