@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from invoice_extract.ocr.train import EOS, ModelSpec, build_model
+from invoice_extract.ocr.train import ModelSpec, build_model, collate
 from invoice_extract.ocr.trocr import fit_line
 
 TINY = ModelSpec(
@@ -35,12 +35,10 @@ def build_tiny_trocr(
     images and texts of ``train_on`` (none: untrained)."""
     model, processor = build_model(TINY)
     if train_on:
-        lines = [fit_line(image, TINY.height, TINY.width) for image, _ in train_on]
-        pixels = processor(images=lines, return_tensors="pt").pixel_values
-        ids = [[*processor.tokenizer(text).input_ids, EOS] for _, text in train_on]
-        labels = torch.full((len(ids), max(map(len, ids))), -100)
-        for row, seq in enumerate(ids):
-            labels[row, : len(seq)] = torch.tensor(seq)
+        pixels, labels = collate(
+            processor,
+            [(np.asarray(fit_line(image, TINY.height, TINY.width)), t) for image, t in train_on],
+        )
         optimiser = torch.optim.AdamW(model.parameters(), lr=3e-3)
         model.train()
         for _ in range(steps):
