@@ -284,7 +284,7 @@ class GreedyDecoder:
     @staticmethod
     def fits(model: Any) -> bool:
         """Whether ``model`` is one this loop reads exactly as ``generate`` does: a TrOCR
-        decoder with learned positions (the shipped model's and the hub's TrOCRs')."""
+        decoder with learned positions, as the shipped model's (others keep ``generate``)."""
         decoder: Any = getattr(model, "decoder", None)
         return (
             type(decoder).__name__ == "TrOCRForCausalLM"
