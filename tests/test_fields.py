@@ -747,6 +747,12 @@ def test_a_country_read_from_the_city_shows_the_address_as_evidence() -> None:
         ("Nordwind LogistikGmbH", "Nordwind Logistik GmbH"),
         ("Beacon TradingAB", "Beacon Trading AB"),
         ("Meridian Technik Sp.z o.o.", "Meridian Technik Sp. z o.o."),
+        # zeros for o
+        ("Riverside Software Sp. z 0.0.", "Riverside Software Sp. z o.o."),
+        ("Riverside Software Sp. z 0.o.", "Riverside Software Sp. z o.o."),
+        ("Summit Media s.r.0.", "Summit Media s.r.o."),
+        ("Studio 0.0.7", "Studio 0.0.7"),  # no legal form
+        ("Hotel 2000 Sp. z o.o.", "Hotel 2000 Sp. z o.o."),
         ("Harbor McKinleyAG", "Harbor McKinleyAG"),  # may be written so: left
         ("Harbor iPhoneSE", "Harbor iPhoneSE"),
         ("McKinley Partners", "McKinley Partners"),

@@ -95,6 +95,17 @@ def _unglued(name: str) -> str:
     return name
 
 
+# A word of a legal form that OCR may have read with a zero for an o ('0.0.', 'd.0.o.').
+_ZERO_FORM_WORD = re.compile(r"(?<!\S)(?=\S*\.)(?=\S*0)[A-Za-z0.]+(?!\S)")
+
+
+def _zeros_as_o(name: str) -> str:
+    """A name whose legal form OCR read with zeros for o ('Sp. z 0.0.'), with o put back
+    where that makes a legal form as printed ('Sp. z o.o.'); any other name as it is."""
+    mended = _ZERO_FORM_WORD.sub(lambda m: m.group().replace("0", "o"), name)
+    return mended if mended != name and _has_printed_form(mended) else name
+
+
 def _has_printed_form(name: str) -> bool:
     """The name ends in a legal form as printed (no OCR confusions, nothing glued)."""
     compact = _compact(name)
@@ -104,15 +115,16 @@ def _has_printed_form(name: str) -> bool:
 def has_legal_form(text: str) -> bool:
     """The text ends in a company legal form ('Nordwind Logistik GmbH', 'Harbor V.O.F.'; also
     as OCR misreads it, 'S.r.I.', or glues it to the word before, 'SoftwareKft.')."""
-    compact = fold_confusions(_compact(_unglued(text)))
+    compact = fold_confusions(_compact(_zeros_as_o(_unglued(text))))
     return f" {compact}".endswith(_LEGAL_FORM_TAILS) and len(compact.split()) >= 2
 
 
 def spell_legal_form(name: str) -> str:
     """A company name whose legal form OCR read with I for l, spelled right ('Rossi S.r.I.'
-    -> 'Rossi S.r.l.', 'Cobalt IIC' -> 'Cobalt LLC'), or glued to the word before, set
-    apart ('SoftwareKft.' -> 'Software Kft.'); any other name as it is."""
-    name = _unglued(name)
+    -> 'Rossi S.r.l.', 'Cobalt IIC' -> 'Cobalt LLC'), or with 0 for o ('Sp. z 0.0.' ->
+    'Sp. z o.o.'), or glued to the word before, set apart ('SoftwareKft.' -> 'Software
+    Kft.'); any other name as it is."""
+    name = _zeros_as_o(_unglued(name))
     if not has_legal_form(name) or _has_printed_form(name):
         return name
     folded = f" {fold_confusions(_compact(name))}"
