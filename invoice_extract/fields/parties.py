@@ -114,7 +114,8 @@ def _has_printed_form(name: str) -> bool:
 
 def has_legal_form(text: str) -> bool:
     """The text ends in a company legal form ('Nordwind Logistik GmbH', 'Harbor V.O.F.'; also
-    as OCR misreads it, 'S.r.I.', or glues it to the word before, 'SoftwareKft.')."""
+    as OCR misreads it, 'S.r.I.' or 'Sp. z 0.0.', or glues it to the word before,
+    'SoftwareKft.')."""
     compact = fold_confusions(_compact(_zeros_as_o(_unglued(text))))
     return f" {compact}".endswith(_LEGAL_FORM_TAILS) and len(compact.split()) >= 2
 
