@@ -112,12 +112,23 @@ def _has_printed_form(name: str) -> bool:
     return f" {compact}".endswith(_SPELLED_LEGAL_FORM_TAILS) and len(compact.split()) >= 2
 
 
+def _mended(name: str) -> str:
+    """A name with the legal form OCR glued to the word before set apart and its zeros for
+    o put back (``_unglued``, ``_zeros_as_o``)."""
+    return _zeros_as_o(_unglued(name))
+
+
+def _ends_in_form(mended: str) -> bool:
+    """A ``_mended`` name ends in a legal form, as printed or with OCR's confusions."""
+    compact = fold_confusions(_compact(mended))
+    return f" {compact}".endswith(_LEGAL_FORM_TAILS) and len(compact.split()) >= 2
+
+
 def has_legal_form(text: str) -> bool:
     """The text ends in a company legal form ('Nordwind Logistik GmbH', 'Harbor V.O.F.'; also
     as OCR misreads it, 'S.r.I.' or 'Sp. z 0.0.', or glues it to the word before,
     'SoftwareKft.')."""
-    compact = fold_confusions(_compact(_zeros_as_o(_unglued(text))))
-    return f" {compact}".endswith(_LEGAL_FORM_TAILS) and len(compact.split()) >= 2
+    return _ends_in_form(_mended(text))
 
 
 def spell_legal_form(name: str) -> str:
@@ -125,8 +136,8 @@ def spell_legal_form(name: str) -> str:
     -> 'Rossi S.r.l.', 'Cobalt IIC' -> 'Cobalt LLC'), or with 0 for o ('Sp. z 0.0.' ->
     'Sp. z o.o.'), or glued to the word before, set apart ('SoftwareKft.' -> 'Software
     Kft.'); any other name as it is."""
-    name = _zeros_as_o(_unglued(name))
-    if not has_legal_form(name) or _has_printed_form(name):
+    name = _mended(name)
+    if not _ends_in_form(name) or _has_printed_form(name):
         return name
     folded = f" {fold_confusions(_compact(name))}"
     forms = [f for f in LEGAL_FORMS if folded.endswith(f" {fold_confusions(f)}")]
