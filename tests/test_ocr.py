@@ -116,6 +116,29 @@ def test_skew_is_measured(angle: float) -> None:
     assert abs(skew_angle(deskew(page, -angle)) - angle) <= 0.2
 
 
+def _page_of_rows(paper: int, rows: int, top: int, h: int = 1400, w: int = 1000) -> np.ndarray:
+    """A plain page of ``rows`` item lines from ``top`` down, 60 px apart."""
+    import cv2
+
+    page = np.full((h, w, 3), paper, np.uint8)
+    for k in range(rows):
+        row = f"Item {k} consulting services 1 250,00"
+        cv2.putText(page, row, (80, top + 60 * k), cv2.FONT_HERSHEY_SIMPLEX, 0.9, (20,) * 3, 2)
+    return page
+
+
+def _laid_on(desk: np.ndarray, page: np.ndarray, corners: np.ndarray) -> np.ndarray:
+    """``page`` photographed on ``desk`` with its corners (top left first, clockwise) at
+    ``corners``, which may lie beyond the desk's frame."""
+    import cv2
+
+    h, w = page.shape[:2]
+    matrix = cv2.getPerspectiveTransform(np.float32([[0, 0], [w, 0], [w, h], [0, h]]), corners)
+    return cv2.warpPerspective(
+        page, matrix, desk.shape[1::-1], dst=desk, borderMode=cv2.BORDER_TRANSPARENT
+    )
+
+
 @pytest.mark.parametrize("light", [(0.75, 1.05, 0.85, 1.05), (0.75, 1.05, 0.95, 0.9)])
 def test_a_sheet_is_found_on_a_photo_and_not_in_a_scans_uneven_light(
     light: tuple[float, float, float, float],
@@ -123,25 +146,15 @@ def test_a_sheet_is_found_on_a_photo_and_not_in_a_scans_uneven_light(
     """A photographed sheet stands out from the desk it lies on and is straightened; on a
     scan lit unevenly, the brighter part of the page is not a sheet (straightening to it
     cut a page down to a corner and read nothing)."""
-    import cv2
-
     from invoice_extract.preprocess import page_quad
 
     h, w = 1400, 1000
-    page = np.full((h, w, 3), 250, np.uint8)
-    for k in range(12):
-        row = f"Item {k} consulting services 1 250,00"
-        cv2.putText(page, row, (80, 150 + 60 * k), cv2.FONT_HERSHEY_SIMPLEX, 0.9, (20,) * 3, 2)
+    page = _page_of_rows(250, 12, 150)
     a, b, c, d = light
     gain = np.outer(np.linspace(c, d, h), np.linspace(a, b, w))[..., None]
     assert page_quad(np.clip(page * gain, 0, 255).astype(np.uint8)) is None
     corners = np.float32([[60, 50], [w + 40, 80], [w + 70, h + 90], [40, h + 70]])
-    matrix = cv2.getPerspectiveTransform(np.float32([[0, 0], [w, 0], [w, h], [0, h]]), corners)
-    desk = np.full((h + 160, w + 120, 3), 90, np.uint8)
-    photo = cv2.warpPerspective(
-        page, matrix, desk.shape[1::-1], dst=desk, borderMode=cv2.BORDER_TRANSPARENT
-    )
-    quad = page_quad(photo)
+    quad = page_quad(_laid_on(np.full((h + 160, w + 120, 3), 90, np.uint8), page, corners))
     assert quad is not None and np.abs(quad - corners).max() < 6
 
 
@@ -171,18 +184,12 @@ def test_a_sheet_in_shadow_on_a_grained_desk_is_found_to_its_corners() -> None:
 
     rng = np.random.default_rng(3)
     h, w = 1400, 1000
-    page = np.full((h, w, 3), 245, np.uint8)
+    page = _page_of_rows(245, 14, 200)
     page[40:130, 40:-40] = (70, 30, 110)  # a coloured band across the top, within the margins
-    for k in range(14):
-        row = f"Item {k} consulting services 1 250,00"
-        cv2.putText(page, row, (80, 200 + 60 * k), cv2.FONT_HERSHEY_SIMPLEX, 0.9, (20,) * 3, 2)
     grain = cv2.resize(rng.normal(0, 18, (50, 200)), (w + 400, h + 400))
     desk = np.clip(125 + grain, 0, 255).astype(np.uint8)[..., None].repeat(3, axis=2)
     corners = np.float32([[230, 150], [1160, 250], [1230, 1560], [170, 1450]])
-    matrix = cv2.getPerspectiveTransform(np.float32([[0, 0], [w, 0], [w, h], [0, h]]), corners)
-    photo = cv2.warpPerspective(
-        page, matrix, desk.shape[1::-1], dst=desk, borderMode=cv2.BORDER_TRANSPARENT
-    ).astype(np.float32)
+    photo = _laid_on(desk, page, corners).astype(np.float32)
     rows = np.linspace(0, 1, photo.shape[0])
     photo *= (1 - 0.4 * np.clip((rows - 0.55) * 4, 0, 1))[:, None, None]  # the phone's shadow
     quad = page_quad(photo.astype(np.uint8))
@@ -205,22 +212,11 @@ def test_a_sheet_the_photo_cut_a_corner_off_is_straightened_whole(
     frame): the sheet's two edges to that corner are followed beyond the frame, so the
     whole sheet in the photo is straightened (straightening to the outline inside the frame
     took a strip of the page off)."""
-    import cv2
-
     from invoice_extract.preprocess import page_quad
 
-    h, w = 1400, 1000
-    page = np.full((h, w, 3), 245, np.uint8)
-    for k in range(14):
-        row = f"Item {k} consulting services 1 250,00"
-        cv2.putText(page, row, (80, 200 + 60 * k), cv2.FONT_HERSHEY_SIMPLEX, 0.9, (20,) * 3, 2)
-    desk = np.full((1700, 1200, 3), 95, np.uint8)
     target = np.float32(corners)
-    matrix = cv2.getPerspectiveTransform(np.float32([[0, 0], [w, 0], [w, h], [0, h]]), target)
-    photo = cv2.warpPerspective(
-        page, matrix, desk.shape[1::-1], dst=desk, borderMode=cv2.BORDER_TRANSPARENT
-    )
-    quad = page_quad(photo)
+    desk = np.full((1700, 1200, 3), 95, np.uint8)
+    quad = page_quad(_laid_on(desk, _page_of_rows(245, 14, 200), target))
     assert quad is not None and np.abs(quad - target).max() < 8
 
 
