@@ -28,8 +28,8 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
-from rapidfuzz.distance import Levenshtein
 
+from invoice_extract.ocr.train import character_error_rate
 from invoice_extract.ocr.trocr import DEFAULT_TROCR_MODEL, TrocrRecognizer
 
 
@@ -105,11 +105,6 @@ def load_lines(path: Path) -> tuple[list[np.ndarray], list[str], list[list[np.nd
         ends = np.cumsum(saved["page_lines"])
         pages = [page_crops[a:b] for a, b in zip([0, *ends[:-1]], ends, strict=True)]
         return crops, [str(t) for t in saved["texts"]], pages
-
-
-def character_error_rate(read: list[str], truths: list[str]) -> float:
-    edits = sum(Levenshtein.distance(r, t) for r, t in zip(read, truths, strict=True))
-    return edits / max(1, sum(map(len, truths)))
 
 
 def main(argv: list[str] | None = None) -> int:
