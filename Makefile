@@ -170,7 +170,8 @@ bench: install
 	# Phone photos taken by hand (turned up to 8 degrees, on a desk, in stronger perspective,
 	# a shadow across): 16 of the held-out invoices (seed 81), the 60 committed ones (seed 82),
 	# 24 in the new layout families (seed 83); 24 in the further languages' new families
-	# (seed 86) and 24 of the further languages' held-out invoices (seed 87)
+	# (seed 86) and 24 of the further languages' held-out invoices (seed 87); the same
+	# photos of seeds 81 and 87 on light desks (--light-desk), where the sheet's edges fade
 	$(BIN)/python fixtures/scan.py --src out/heldout-digital --out out/heldout-handheld \
 		--count 16 --seed 81 --handheld
 	$(BIN)/python fixtures/scan.py --src fixtures/digital --out out/fixtures-handheld \
@@ -181,11 +182,17 @@ bench: install
 		--count 24 --seed 86 --handheld
 	$(BIN)/python fixtures/scan.py --src out/heldout-native --out out/native-handheld2 \
 		--count 24 --seed 87 --handheld
+	$(BIN)/python fixtures/scan.py --src out/heldout-digital --out out/light-handheld \
+		--count 16 --seed 81 --handheld --light-desk
+	$(BIN)/python fixtures/scan.py --src out/heldout-native --out out/light-handheld2 \
+		--count 24 --seed 87 --handheld --light-desk
 	$(BIN)/python bench/accuracy.py out/heldout-handheld
 	$(BIN)/python bench/accuracy.py out/fixtures-handheld
 	$(BIN)/python bench/accuracy.py out/families-handheld
 	$(BIN)/python bench/accuracy.py out/native-handheld
 	$(BIN)/python bench/accuracy.py out/native-handheld2
+	$(BIN)/python bench/accuracy.py out/light-handheld
+	$(BIN)/python bench/accuracy.py out/light-handheld2
 	$(BIN)/python bench/ocr.py --lines 300
 	$(BIN)/python bench/wordboxes.py
 	$(BIN)/python bench/throughput.py --lines 512 --batches 1,8,32,128

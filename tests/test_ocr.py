@@ -220,6 +220,91 @@ def test_a_sheet_the_photo_cut_a_corner_off_is_straightened_whole(
     assert quad is not None and np.abs(quad - target).max() < 8
 
 
+def _invoice_lines() -> list[np.ndarray]:
+    """Text-line boxes (top left first, clockwise) of an invoice-like page 1000 x 1400: a
+    left-aligned address block, right-aligned dates, a table of rows with right-aligned
+    amounts, and a footer."""
+    boxes = [(80, 100 + 40 * k, 80 + 300 - 35 * k, 28) for k in range(5)]  # address
+    boxes += [(600, 100 + 40 * k, 320, 28) for k in range(4)]  # labels and dates
+    for k in range(14):  # rows: number, description, amount (right-aligned at 920)
+        y = 420 + 45 * k
+        boxes += [(80, y, 20, 28), (130, y, 260 + 17 * (k % 5), 28)]
+        boxes += [(920 - 90 - 11 * (k % 3), y, 90 + 11 * (k % 3), 28)]
+    boxes += [(80, 1300, 700, 24)]
+    return [np.float32([[x, y], [x + w, y], [x + w, y + h], [x, y + h]]) for x, y, w, h in boxes]
+
+
+@pytest.mark.parametrize(
+    "corners",
+    [
+        [[150, 150], [1120, 90], [1010, 1500], [260, 1560]],  # narrower at the bottom
+        [[110, 210], [1050, 120], [1130, 1530], [60, 1390]],  # wider on the right
+        [[200, 120], [1000, 160], [1150, 1450], [90, 1530]],  # wider at the bottom
+    ],
+)
+def test_a_page_in_perspective_is_straightened_by_its_text_lines(
+    corners: list[list[int]],
+) -> None:
+    """A photographed sheet whose edges cannot be found (paper on a light desk, a dark band
+    printed to its edge) is straightened by its text lines: after ``dewarp`` to
+    ``text_quad``'s outline every line runs level, and line starts that share a column on
+    the page share one in the picture. (Deskewing alone left the top and bottom rows of a
+    table turned against each other, and no rows were read.)"""
+    import cv2
+
+    from invoice_extract.preprocess import text_quad
+
+    page = np.float32([[0, 0], [1000, 0], [1000, 1400], [0, 1400]])
+    photo = cv2.getPerspectiveTransform(page, np.float32(corners))
+    lines = [cv2.perspectiveTransform(q[None], photo)[0] for q in _invoice_lines()]
+    quad = text_quad(lines, (1700, 1300))
+    assert quad is not None
+    w, h = 1000, 1400  # any rectangle: dewarp sizes its own by the quad's sides
+    straight = cv2.getPerspectiveTransform(quad, np.float32([[0, 0], [w, 0], [w, h], [0, h]]))
+    seen = [cv2.perspectiveTransform(q[None], straight)[0] for q in lines]
+    for q in seen:
+        tilt = np.degrees(np.arctan2(*(q[1] - q[0])[::-1]))
+        assert abs(tilt) < 0.3
+    number_column = [q[0][0] for q in seen[9:51:3]]  # the rows' numbers, left-aligned
+    amount_column = [q[1][0] for q in seen[11:51:3]]  # the rows' amounts, right-aligned
+    assert np.ptp(number_column) < 3 and np.ptp(amount_column) < 3
+
+
+def test_a_sheet_on_a_light_desk_is_read_in_level_rows() -> None:
+    """Paper on a light desk, photographed in perspective: its edges are too faint to find,
+    so the page is straightened by its text lines and read again, and each row's words lie
+    level, as a table needs them (deskewed only, the top rows fell one way and the bottom
+    ones the other, by up to 0.4 of a line's height across the row)."""
+    from invoice_extract.ocr.engine import OcrEngine
+
+    desk = np.full((1700, 1300, 3), 215, np.uint8)
+    corners = np.float32([[160, 130], [1130, 190], [1110, 1540], [170, 1600]])
+    photo = _laid_on(desk, _page_of_rows(240, 18, 200), corners)
+    page = OcrEngine(accents=False).read(photo, 1)
+    assert "straightened by its text lines" in page.notes
+    starts = [w.bbox for w in page.words if w.text == "Item"]
+    ends = [w.bbox for w in page.words if w.text == "250,00"]
+    assert len(starts) == len(ends) == 18
+    for (_, top, _, bottom), (_, top_end, _, _) in zip(
+        sorted(starts, key=lambda b: b[1]), sorted(ends, key=lambda b: b[1]), strict=True
+    ):
+        assert abs(top_end - top) < 0.1 * (bottom - top)
+
+
+def test_text_lines_running_parallel_leave_the_page_as_it_is() -> None:
+    """A scan, turned or not, or a sheet already straightened: no outline (straightening
+    there would cost a second reading and gain nothing)."""
+    import cv2
+
+    from invoice_extract.preprocess import text_quad
+
+    lines = _invoice_lines()
+    assert text_quad(lines, (1400, 1000)) is None
+    turned = cv2.getRotationMatrix2D((500, 700), 2.0, 1.0)
+    assert text_quad([cv2.transform(q[None], turned)[0] for q in lines], (1400, 1000)) is None
+    assert text_quad(lines[:5], (1400, 1000)) is None  # too few lines to tell
+
+
 def test_despeckle_removes_isolated_specks_and_keeps_punctuation() -> None:
     page = np.asarray(rasterise("x", (DIGITAL / "inv-002.pdf").read_bytes(), 1, dpi=200)).copy()
     rng = np.random.default_rng(0)

@@ -2,7 +2,9 @@
 
 A photographed sheet is straightened, the page deskewed (projection profiles) and read; if
 its text lines show it is turned (taller than wide, or upside down by the line classifier)
-it is turned upright and read again. Boxes are on the upright, deskewed page.
+it is turned upright and read again. If its lines still show a perspective (a sheet
+whose edges were not found), it is straightened by them and read again. Boxes are on the
+upright, deskewed page.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from invoice_extract.preprocess import (
     page_quad,
     rotate_quarter,
     skew_angle,
+    text_quad,
 )
 from invoice_extract.schema import BBox
 
@@ -302,15 +305,25 @@ class OcrEngine:
                 image = _deskewed(image, notes)
             timings["preprocess"] += time.perf_counter() - t2
             found, lines_found = self._read(image, timings)
+        # A photographed sheet whose edges were not found (paper on a light desk, a band
+        # printed to its edge) is straightened by its text lines, and read again.
+        t3 = time.perf_counter()
+        quad = text_quad(lines_found, image.shape[:2]) if self.straighten else None
+        if quad is not None:
+            image = dewarp(image, quad)
+            notes.append("straightened by its text lines")
+        timings["preprocess"] += time.perf_counter() - t3
+        if quad is not None:
+            found, lines_found = self._read(image, timings)
         alphabet = page_alphabet(f[0] for f in found) if self.accents else set()
         if alphabet:
-            t3 = time.perf_counter()
+            t4 = time.perf_counter()
             try:
                 found = self._with_accents(image, found, lines_found, alphabet)
             except ModelUnavailable as exc:  # a trocr_model that cannot load here
                 self.accents = False
                 notes.append(f"diacritics not checked from now on: {exc}")
-            timings["accents"] += time.perf_counter() - t3
+            timings["accents"] += time.perf_counter() - t4
         if "ı" in alphabet:  # Turkish: PP-OCR reads 'İstanbul' as 'istanbul'
             found = _with_dotted_capitals(found)
         h, w = image.shape[:2]

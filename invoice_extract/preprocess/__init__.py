@@ -343,6 +343,144 @@ def dewarp(image: np.ndarray, quad: np.ndarray) -> np.ndarray:
     )
 
 
+# text_quad: text lines whose directions meet nearer than this many frame sides from the
+# frame's centre are in perspective (their angles differ by 3° or more across the page).
+PERSPECTIVE = 20.0
+COLUMN_TILT = 20.0  # text_quad: degrees the page's verticals may lean from the frame's
+CONVERGE = 0.4  # text_quad: how much, at most, they converge per frame side
+MEET_TOLERANCE = 1.5  # text_quad: degrees a line may miss the point where most lines meet
+TEXT_MARGIN = 0.05  # text_quad: share of the text's extent kept around it
+
+
+def _cross2(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """The z of the cross product of 2-vectors (numpy's cross wants 3-vectors)."""
+    return np.asarray(a[..., 0] * b[..., 1] - a[..., 1] * b[..., 0])
+
+
+def _through(points: np.ndarray, directions: np.ndarray) -> np.ndarray:
+    """Homogeneous lines (n, 3) through each point along its direction."""
+    ones = np.ones((len(points), 1))
+    return np.cross(np.hstack([points, ones]), np.hstack([points + directions, ones]))
+
+
+def _vanishing(points: np.ndarray, directions: np.ndarray, weights: np.ndarray) -> np.ndarray:
+    """Where the lines (each a point and a unit direction) meet, as a homogeneous point
+    (one at infinity where they are parallel): of the points where two of them meet, the
+    one that most of the lines' weight passes within ``MEET_TOLERANCE`` of, refined on
+    those lines by least squares."""
+    lines = _through(points, directions)
+    lines /= np.linalg.norm(lines[:, :2], axis=1, keepdims=True)
+    i, j = np.triu_indices(len(lines), 1)
+    candidates = np.cross(lines[i], lines[j])
+    candidates = candidates[np.linalg.norm(candidates, axis=1) > 1e-12]
+    candidates /= np.linalg.norm(candidates, axis=1, keepdims=True)
+    # The sine of the angle between each line and the way from its point to each candidate.
+    towards = candidates[:, None, :2] - points[None, :, :] * candidates[:, None, 2:]
+    towards /= np.maximum(np.linalg.norm(towards, axis=2, keepdims=True), 1e-12)
+    sine = np.abs(_cross2(towards, directions[None, :, :]))
+    inlier = sine < np.sin(np.radians(MEET_TOLERANCE))
+    best = inlier[int(np.argmax(inlier @ weights))]
+    if best.sum() < 2:
+        best[:] = True
+    weighted = lines[best] * weights[best, None]
+    return np.asarray(np.linalg.svd(weighted)[2][-1])
+
+
+def _aligned(ends: list[np.ndarray], horizontal: np.ndarray, tolerance: float) -> np.ndarray:
+    """The point where the page's verticals meet (homogeneous, relative to the frame's
+    centre): of verticals leaning at most ``COLUMN_TILT`` from the frame's and converging
+    by at most ``CONVERGE`` per frame side, those along which the most pairs of line starts
+    (and pairs of line ends: left-aligned labels, right-aligned amounts) line up within
+    ``tolerance``; of equals, the middle one (a page whose ends line up nowhere keeps its
+    verticals as they are). A coarse grid first, then a fine one around its best."""
+    # Every line end is carried along its vertical to the horizontal through the centre.
+    reference = np.cross([0.0, 0.0, 1.0], horizontal)
+    way = horizontal[:2] / np.linalg.norm(horizontal[:2])
+    lean, converge = np.radians(COLUMN_TILT), CONVERGE
+    theta, kappa = 0.0, 0.0
+    for _ in range(2):
+        grid = np.meshgrid(
+            theta + np.linspace(-lean, lean, 21), kappa + np.linspace(-converge, converge, 21)
+        )
+        t, k = (g.ravel() for g in grid)
+        candidates = np.stack([np.sin(t), np.cos(t), k], axis=1)
+        score = np.zeros(len(candidates))
+        for points in ends:
+            homogeneous = np.hstack([points, np.ones((len(points), 1))])
+            verticals = np.cross(homogeneous[None, :, :], candidates[:, None, :])
+            meet = np.cross(verticals, reference)
+            x = np.sort((meet[..., :2] / meet[..., 2:3]) @ way, axis=1)
+            # Pairs within tolerance, counted on each candidate's sorted row at once.
+            x += (np.arange(len(candidates)) * (np.ptp(x) + 2 * tolerance))[:, None]
+            flat = x.ravel()
+            pairs = np.searchsorted(flat, flat + tolerance, side="right") - np.arange(flat.size)
+            score += (pairs - 1).reshape(x.shape).sum(axis=1)
+        top = score == score.max()
+        theta, kappa = float(t[top].mean()), float(k[top].mean())
+        lean, converge = lean / 10, converge / 10
+    return np.array([np.sin(theta), np.cos(theta), kappa])
+
+
+def _apply(matrix: np.ndarray, points: np.ndarray) -> np.ndarray:
+    """Points (n, 2) moved by a homography."""
+    moved = np.hstack([points, np.ones((len(points), 1))]) @ matrix.T
+    return np.asarray(moved[:, :2] / moved[:, 2:3])
+
+
+def text_quad(lines: list[np.ndarray], shape: tuple[int, int]) -> np.ndarray | None:
+    """The four-cornered outline, on a page in perspective, of the rectangle around its
+    text, found from the text lines themselves (quadrilaterals from the text detector,
+    top-left corner first), for ``dewarp``; None when the lines run parallel (a scan, or a
+    sheet already straightened), or there are too few of them to tell. For a photographed
+    sheet whose edges ``page_quad`` cannot find: paper on a light desk, a dark band printed
+    to the sheet's edge. The lines' directions meet at one vanishing point; the columns
+    their left and right ends form (left-aligned labels, right-aligned amounts) at the
+    other."""
+    h, w = shape
+    side = float(max(h, w))
+    centre = np.array([w / 2, h / 2])
+    quads = [(np.asarray(q, dtype=np.float64) - centre) / side for q in lines]
+    if len(quads) < 8:
+        return None
+    starts = np.array([(q[0] + q[3]) / 2 for q in quads])
+    ends = np.array([(q[1] + q[2]) / 2 for q in quads])
+    heights = np.array(
+        [(np.linalg.norm(q[3] - q[0]) + np.linalg.norm(q[2] - q[1])) / 2 for q in quads]
+    )
+    lengths = np.linalg.norm(ends - starts, axis=1)
+    long = lengths > 4 * heights  # a direction worth trusting
+    if long.sum() < 8:
+        return None
+    along = (ends - starts)[long] / lengths[long, None]
+    horizontal = _vanishing((starts + ends)[long] / 2, along, lengths[long])
+    vertical = _aligned([starts, ends], horizontal, 0.15 * float(np.median(heights)))
+    if all(np.hypot(*v[:2]) >= PERSPECTIVE * abs(v[2]) for v in (horizontal, vertical)):
+        return None
+    horizon = np.cross(horizontal, vertical)  # the image of the line at infinity
+    text = np.concatenate(quads)
+    if abs(horizon[2]) < 1e-12 or (text @ horizon[:2] + horizon[2]).min() * horizon[2] <= 0:
+        return None  # the horizon crosses the text: no perspective of a flat sheet
+    # Send the horizon back to infinity; then turn and shear the two directions square.
+    matrix = np.array([[1.0, 0.0, 0.0], [0.0, 1.0, 0.0], horizon / horizon[2]])
+    flat = _apply(matrix, np.concatenate([starts[long], ends[long]]))
+    n = int(long.sum())
+    x_axis = (flat[n:] - flat[:n]).sum(axis=0)
+    y_axis = (matrix @ vertical)[:2]
+    x_axis, y_axis = x_axis / np.linalg.norm(x_axis), y_axis / np.linalg.norm(y_axis)
+    if float(_cross2(x_axis, y_axis)) < 0:
+        y_axis = -y_axis  # downwards, as the page reads
+    square = np.eye(3)
+    square[:2, :2] = np.linalg.inv(np.column_stack([x_axis, y_axis]))
+    matrix = square @ matrix
+    corners = _apply(matrix, text)
+    low, high = corners.min(axis=0), corners.max(axis=0)
+    low, high = low - TEXT_MARGIN * (high - low), high + TEXT_MARGIN * (high - low)
+    box = _apply(np.linalg.inv(matrix), np.array([low, [high[0], low[1]], high, [low[0], high[1]]]))
+    if np.abs(box).max() > 1:  # corners a frame's side away: not a sheet in the photo
+        return None
+    return np.asarray(box * side + centre, dtype=np.float32)
+
+
 def normalise_contrast(image: np.ndarray) -> np.ndarray:
     """Stretch the lightness channel with CLAHE (uneven lighting, faded print)."""
     lab = cv2.cvtColor(image, cv2.COLOR_RGB2LAB)
