@@ -291,6 +291,29 @@ def test_a_sheet_on_a_light_desk_is_read_in_level_rows() -> None:
         assert abs(top_end - top) < 0.1 * (bottom - top)
 
 
+def test_an_outline_that_cuts_through_the_text_is_not_taken_for_the_sheet(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """On a light desk the shadowed side of a sheet can be as light as the desk, and the
+    outline found is then its lit part only: the text runs into that outline's edge, so
+    the photo is read whole instead (straightened to the lit part, the parties on the
+    left were lost)."""
+    from invoice_extract.ocr import engine
+
+    page = _page_of_rows(240, 12, 200)
+    lit = np.float32([[330, 0], [1000, 0], [1000, 1400], [330, 1400]])
+    monkeypatch.setattr(engine, "page_quad", lambda image: lit)
+    read = engine.OcrEngine(accents=False).read(page, 1)
+    assert sum(w.text == "Item" for w in read.words) == 12
+    assert "straightened a photographed sheet" not in read.notes
+    # An outline inside the margins is the sheet's: straightened, its text all there.
+    sheet = np.float32([[40, 40], [990, 40], [990, 1390], [40, 1390]])
+    monkeypatch.setattr(engine, "page_quad", lambda image: sheet)
+    read = engine.OcrEngine(accents=False).read(page, 1)
+    assert read.notes[0] == "straightened a photographed sheet"
+    assert sum(w.text == "Item" for w in read.words) == 12
+
+
 def test_text_lines_running_parallel_leave_the_page_as_it_is() -> None:
     """A scan, turned or not, or a sheet already straightened: no outline (straightening
     there would cost a second reading and gain nothing)."""

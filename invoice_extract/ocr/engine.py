@@ -1,6 +1,7 @@
 """One page image in, words with normalised boxes out.
 
-A photographed sheet is straightened, the page deskewed (projection profiles) and read; if
+A photographed sheet is straightened (unless the text runs into the outline found: then
+the photo is read whole), the page deskewed (projection profiles) and read; if
 its text lines show it is turned (taller than wide, or upside down by the line classifier)
 it is turned upright and read again. If its lines still show a perspective (a sheet
 whose edges were not found), it is straightened by them and read again. Boxes are on the
@@ -73,6 +74,26 @@ def _deskewed(image: np.ndarray, notes: list[str]) -> np.ndarray:
         return image
     notes.append(f"deskewed by {angle:.1f}°")
     return deskew(image, angle)
+
+
+CUT_EDGE = 0.005  # _cut_through: a word this near (share of the page) runs into its edge
+CUT_LINES = 3  # _cut_through: this many such lines, and the page was cut through its text
+
+
+def _cut_through(found: list[Found], width: int) -> bool:
+    """Whether words read surely (confidence 0.8, three letters or digits) on ``CUT_LINES``
+    lines or more run into the page's left or right edge: a straightened sheet keeps its
+    printed margins, so its outline was not the sheet's. (A strip of desk left at the edge
+    holds text lines too, but the grain reads as no such word.)"""
+    near = CUT_EDGE * width
+    lines = {
+        line
+        for text, conf, quad, *_, line in found
+        if conf >= 0.8
+        and sum(c.isalnum() for c in text) >= 3
+        and (quad[:, 0].min() <= near or quad[:, 0].max() >= width - near)
+    }
+    return len(lines) >= CUT_LINES
 
 
 def quarter_turns(image: np.ndarray, quads: list[np.ndarray]) -> int:
@@ -283,15 +304,23 @@ class OcrEngine:
         notes: list[str] = []
         timings: defaultdict[str, float] = defaultdict(float)
         t0 = time.perf_counter()
-        if self.straighten and (quad := page_quad(image)) is not None:
-            image = dewarp(image, quad)
-            notes.append("straightened a photographed sheet")
-        if self.deskew:
-            image = _deskewed(image, notes)
-        if self.despeckle:
-            image = despeckle(image)
+        photo = image
+        sheet = page_quad(image) if self.straighten else None
+        if sheet is not None:
+            image = dewarp(image, sheet)
+        image = self._cleaned(image, notes)
         timings["preprocess"] += time.perf_counter() - t0
         found, lines_found = self._read(image, timings)
+        if sheet is not None and _cut_through(found, image.shape[1]):
+            # Not the sheet's outline (its shadowed side as light as the desk): the text
+            # runs on past it. Read the photo whole; its text lines straighten it below.
+            t0 = time.perf_counter()
+            notes[:] = ["an outline found on the photo cut through the text: not straightened"]
+            image = self._cleaned(photo, notes)
+            timings["preprocess"] += time.perf_counter() - t0
+            found, lines_found = self._read(image, timings)
+        elif sheet is not None:
+            notes.insert(0, "straightened a photographed sheet")
         # Most pages are upright: judge orientation from this read's text lines, and read
         # again only a page that turns out to be turned.
         t1 = time.perf_counter()
@@ -339,6 +368,12 @@ class OcrEngine:
             else:
                 words.extend(split_words(text, conf, bbox, page, spans))
         return OcrPage(words, width=w, height=h, image=image, notes=notes, timings=dict(timings))
+
+    def _cleaned(self, image: np.ndarray, notes: list[str]) -> np.ndarray:
+        """Deskewed and despeckled, as configured."""
+        if self.deskew:
+            image = _deskewed(image, notes)
+        return despeckle(image) if self.despeckle else image
 
     def _with_accents(
         self, image: np.ndarray, words: list[Found], lines: list[np.ndarray], alphabet: set[str]
