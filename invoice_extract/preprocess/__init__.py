@@ -423,8 +423,7 @@ def _aligned(ends: list[np.ndarray], horizontal: np.ndarray, tolerance: float) -
 
 def _apply(matrix: np.ndarray, points: np.ndarray) -> np.ndarray:
     """Points (n, 2) moved by a homography."""
-    moved = np.hstack([points, np.ones((len(points), 1))]) @ matrix.T
-    return np.asarray(moved[:, :2] / moved[:, 2:3])
+    return np.asarray(cv2.perspectiveTransform(points[None], matrix)[0])
 
 
 def text_quad(lines: list[np.ndarray], shape: tuple[int, int]) -> np.ndarray | None:
