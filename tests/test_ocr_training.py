@@ -352,3 +352,29 @@ def test_shipped_trocr_reads_across_a_wide_gap_without_inventing_a_separator(
     assert not any(mark in text for text in out for mark in "·|")
     edits = sum(Levenshtein.distance(a, b) for a, b in zip(out, texts, strict=True))
     assert edits / sum(map(len, texts)) < 0.05, out
+
+
+def test_a_run_given_seconds_fits_its_schedule_to_them_and_stops_exported(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A lent GPU is held for minutes: ``--seconds`` measures the step rate, ends the learning
+    rate's cosine where the time runs out, and exports what it has."""
+    from invoice_extract.ocr import train as train_module
+
+    clock = iter(range(10**6))  # one second per reading: step n ends at second n
+    monkeypatch.setattr(
+        train_module, "time", type("Clock", (), {"perf_counter": staticmethod(lambda: next(clock))})
+    )
+    monkeypatch.setattr(train_module, "FIT_FROM", 2)
+    monkeypatch.setattr(train_module, "FIT_OVER", 4)
+    export = tmp_path / "model"
+    args = ["--out", str(tmp_path / "run"), "--export", str(export), "--batch", "2"]
+    args += ["--eval-lines", "2", "--eval-every", "1000", "--log-every", "1", "--workers", "0"]
+    assert main([*args, "--steps", "1000", "--lr", "1e-3", "--warmup", "2", "--seconds", "20"]) == 0
+    out = capsys.readouterr().out
+    # 1 step/s measured over steps 2 to 6, 14 s left: 13 more steps (97% of them).
+    assert "19 steps fit in --seconds 20" in out
+    record = json.loads((export / "training.json").read_text())
+    assert record["steps_run"] == 19 and [h["step"] for h in record["history"]] == [19]
+    last_lr = [line for line in out.splitlines() if line.startswith("step 19 loss")]
+    assert last_lr and " lr 5.00e-05 " in last_lr[0]  # the floor: 5% of --lr

@@ -318,6 +318,16 @@ def _schedule(step: int, total: int, warmup: int) -> float:
     return 0.05 + 0.95 * 0.5 * (1 + math.cos(math.pi * min(1.0, progress)))
 
 
+# With --seconds, the step rate is measured over FIT_OVER steps after the first FIT_FROM (the
+# loaders' start), and the schedule is fitted to 97% of the time then left.
+FIT_FROM, FIT_OVER = 50, 200
+
+
+def _fitted(step: int, rate: float, seconds_left: float) -> int:
+    """The last step of a run at ``step`` going on at ``rate`` steps/s for ``seconds_left``."""
+    return step + max(1, int(0.97 * rate * seconds_left))
+
+
 def train(args: argparse.Namespace) -> Path:
     out: Path = args.out
     out.mkdir(parents=True, exist_ok=True)
@@ -338,8 +348,11 @@ def train(args: argparse.Namespace) -> Path:
     ctc = CtcHead(spec.hidden, len(processor.tokenizer)).to(device)
     params = [*model.parameters(), *ctc.parameters()]
     optimiser = torch.optim.AdamW(params, lr=args.lr, weight_decay=0.01)
+    # The step the cosine reaches its floor: --steps, or with --seconds the steps that fit in
+    # that time at the rate measured once the loaders run steadily (``_fitted``).
+    planned = [args.steps]
     scheduler = torch.optim.lr_scheduler.LambdaLR(
-        optimiser, lambda s: _schedule(s, args.steps, args.warmup)
+        optimiser, lambda s: _schedule(s, planned[0], args.warmup)
     )
     step, history = 0, []
     checkpoint = out / "checkpoint.pt"
@@ -368,7 +381,8 @@ def train(args: argparse.Namespace) -> Path:
         persistent_workers=False,
         prefetch_factor=4 if args.workers else None,
     )
-    started, losses = time.perf_counter(), []
+    started, losses, first = time.perf_counter(), [], step
+    steady = started
     for pixels, labels in loader:
         with torch.autocast(device.type, dtype=torch.bfloat16, enabled=gpu):
             labels = labels.to(device)
@@ -382,12 +396,21 @@ def train(args: argparse.Namespace) -> Path:
         optimiser.zero_grad(set_to_none=True)
         losses.append(float(loss.detach()))
         step += 1
+        now = time.perf_counter()
+        if args.seconds and step == first + FIT_FROM:
+            steady = now
+        elif args.seconds and step == first + FIT_FROM + FIT_OVER:
+            planned[0] = _fitted(step, FIT_OVER / (now - steady), args.seconds - (now - started))
+            planned[0] = min(args.steps, planned[0])
+            print(f"{planned[0]} steps fit in --seconds {args.seconds:g}", flush=True)
+        # A lease of fixed length (a lent GPU): stop in time, evaluated and saved as at the end.
+        done = step >= planned[0] or (bool(args.seconds) and now - started > args.seconds)
         if step % args.log_every == 0:
-            rate = len(losses) / (time.perf_counter() - started)
+            rate = len(losses) / (now - started)
             loss_now = np.mean(losses[-args.log_every :])
             lr = scheduler.get_last_lr()[0]
             print(f"step {step} loss {loss_now:.4f} lr {lr:.2e} {rate:.2f} steps/s", flush=True)
-        if step % args.eval_every == 0 or step == args.steps:
+        if step % args.eval_every == 0 or done:
             cer = evaluate(model, processor, eval_lines)
             history.append({"step": step, "cer": cer, "loss": float(np.mean(losses[-50:]))})
             print(f"step {step} held-out CER {cer:.2%}", flush=True)
@@ -403,6 +426,8 @@ def train(args: argparse.Namespace) -> Path:
                 checkpoint.with_suffix(".tmp"),
             )
             checkpoint.with_suffix(".tmp").replace(checkpoint)
+        if done:
+            break
     (out / "history.json").write_text(json.dumps(history, indent=1))
     export = args.export or out / "model"
     model.to("cpu").eval()
@@ -417,6 +442,7 @@ def train(args: argparse.Namespace) -> Path:
         if gpu
         else f"cpu, {torch.get_num_threads()} threads",
         "seconds": round(time.perf_counter() - started),
+        "steps_run": step,
         "history": history,
         "init": init_record,
     }
@@ -463,6 +489,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--half", action="store_true", help="save the exported weights in float16")
     parser.add_argument("--workers", type=int, default=1)
     parser.add_argument("--threads", type=int, default=0, help="torch threads (0: default)")
+    parser.add_argument(
+        "--seconds",
+        type=float,
+        default=0,
+        help="train for about this long: the schedule is fitted to the steps that fit, and the "
+        "run stops, evaluated and exported, when the time is up (0: --steps alone)",
+    )
     train(parser.parse_args(argv))
     return 0
 
