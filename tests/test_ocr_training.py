@@ -169,9 +169,11 @@ def test_training_is_resumable_and_exports_a_loadable_model(
     common = ["--out", str(run), "--export", str(export), "--batch", "4", "--eval-lines", "4"]
     common += ["--eval-every", "1", "--log-every", "1", "--workers", "0"]
     assert main([*common, "--steps", "2"]) == 0
-    assert main([*common, "--steps", "3"]) == 0
+    assert main([*common, "--steps", "3", "--lr", "1e-3"]) == 0
     out = capsys.readouterr().out
     assert "resumed at step 2" in out and "step 3 held-out CER" in out
+    # The resumed run's own --lr holds (step 3 of 300 warm-up steps: 1e-3 * 4 / 300).
+    assert " lr 1.33e-05 " in out.split("resumed at step 2")[1]
     record = json.loads((export / "training.json").read_text())
     assert [h["step"] for h in record["history"]] == [1, 2, 3]
     assert record["spec"]["height"] == SPECS["cpu"].height
@@ -263,6 +265,19 @@ def test_scan_crops_are_written_with_their_text_and_mixed_into_training(
     )
     rows = [json.loads(row) for row in (short / "labels.jsonl").read_text().splitlines()]
     assert len(rows) >= 4 and all(1 <= len(row["text"]) <= 3 for row in rows)
+    # --thin: an even share of a pool, each crop with its own label, none invented.
+    half = tmp_path / "half"
+    subprocess.run(
+        [sys.executable, str(script), "--thin", str(short), "0.5", "--out", str(half)],
+        check=True,
+        capture_output=True,
+    )
+    kept = [json.loads(row) for row in (half / "labels.jsonl").read_text().splitlines()]
+    assert len(kept) == len(rows) // 2 and all(row in rows for row in kept)
+    assert kept[1:] and kept[1] != rows[1]  # every second one, not the first half
+    assert all(
+        (half / row["image"]).read_bytes() == (short / row["image"]).read_bytes() for row in kept
+    )
     for row in labels:
         assert row["text"].strip() and set(row["text"]) <= set(CHARSET)
         with Image.open(crops / row["image"]) as image:

@@ -362,6 +362,9 @@ def train(args: argparse.Namespace) -> Path:
         ctc.load_state_dict(state["ctc"])
         optimiser.load_state_dict(state["optimiser"])
         scheduler.load_state_dict(state["scheduler"])
+        # The schedule is this run's --lr, --warmup and --steps, not the saved ones (a loaded
+        # LambdaLR keeps the learning rate it was built with, silently).
+        scheduler.base_lrs = [args.lr] * len(scheduler.base_lrs)
         step, history = state["step"], state["history"]
         print(f"resumed at step {step}", flush=True)
     held_out = SyntheticLines(args.seed + 1_000_003, spec, degraded=0.5)
