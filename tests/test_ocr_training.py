@@ -35,6 +35,23 @@ def test_synthetic_lines_are_seeded_varied_and_in_the_charset() -> None:
         assert char in text, char
 
 
+def test_repeated_character_lines_hold_runs_the_ordinary_stream_seldom_draws() -> None:
+    """'1000000,00' read as '100000,00', surely: lines with runs of one character teach the
+    count."""
+    import re
+
+    from invoice_extract.ocr.synth import repeated_line
+
+    run = re.compile(r"(.)\1\1")
+    before = [invoice_line(random.Random(i)) for i in range(300)]
+    lines = [repeated_line(random.Random(i)) for i in range(300)]
+    assert lines == [repeated_line(random.Random(i)) for i in range(300)]  # seeded
+    assert all(line and set(line) <= set(CHARSET) and len(line) <= 56 for line in lines)
+    assert sum(bool(run.search(line)) for line in lines) >= 240
+    assert sum(bool(run.search(line)) for line in before) <= 45
+    assert any("0000" in line for line in lines) and any("XXXX" in line for line in lines)
+
+
 def test_rendered_lines_are_reproducible_and_degradation_changes_them() -> None:
     clean = render_line("Rechnungsdatum: 12.03.2024", random.Random(7))
     assert clean.dtype == np.uint8 and clean.ndim == 3 and clean.shape[2] == 3
@@ -265,6 +282,18 @@ def test_scan_crops_are_written_with_their_text_and_mixed_into_training(
     )
     rows = [json.loads(row) for row in (short / "labels.jsonl").read_text().splitlines()]
     assert len(rows) >= 4 and all(1 <= len(row["text"]) <= 3 for row in rows)
+    # --repeats: drawn lines with runs of one character, stored as the crops are.
+    repeats = tmp_path / "repeats"
+    subprocess.run(
+        [sys.executable, str(script), "--repeats", "6", "--out", str(repeats)],
+        check=True,
+        capture_output=True,
+    )
+    drawn = [json.loads(row) for row in (repeats / "labels.jsonl").read_text().splitlines()]
+    assert len(drawn) == 6 and all(set(row["text"]) <= set(CHARSET) for row in drawn)
+    for row in drawn:
+        with Image.open(repeats / row["image"]) as image:
+            assert image.mode == "L" and image.height == SPECS["cpu"].height
     # --thin: an even share of a pool, each crop with its own label, none invented.
     half = tmp_path / "half"
     subprocess.run(
