@@ -2,13 +2,15 @@
 
     python -m invoice_extract.ocr.train --out runs/trocr [--steps 6000] [--batch 48]
         [--spec cpu|gpu] [--eval-every 500] [--seed 0] [--export DIR] [--half]
-        [--crops DIR [DIR ...] [--crop-share 0.3]]
+        [--crops DIR [DIR ...] [--crop-share 0.3]] [--seconds S]
 
 The model is a transformers ``VisionEncoderDecoderModel``: a ViT encoder over line-shaped
 input (full-height patches, so its tokens run along the line) and a small TrOCR decoder over
 a character vocabulary. Training is seeded (line ``i`` of the stream is the same on every
 run) and resumable: a checkpoint is written every ``--eval-every`` steps and a rerun with the
-same ``--out`` continues from it. bf16 autocast on a GPU, fp32 on the CPU. ``--export`` saves
+same ``--out`` continues from it (at its own ``--lr``). ``--seconds`` fits the run to a
+fixed lease: the cosine schedule ends at the steps the measured rate allows, and the run stops
+in time, evaluated and exported. bf16 autocast on a GPU, fp32 on the CPU. ``--export`` saves
 the final model with its processor and tokenizer (``from_pretrained`` loads the directory),
 ``--half`` its weights in float16.
 """
