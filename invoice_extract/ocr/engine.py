@@ -337,12 +337,12 @@ class OcrEngine:
         # A photographed sheet whose edges were not found (paper on a light desk, a band
         # printed to its edge) is straightened by its text lines, and read again.
         t3 = time.perf_counter()
-        quad = text_quad(lines_found, image.shape[:2]) if self.straighten else None
-        if quad is not None:
-            image = dewarp(image, quad)
+        by_lines = text_quad(lines_found, image.shape[:2]) if self.straighten else None
+        if by_lines is not None:
+            image = dewarp(image, by_lines)
             notes.append("straightened by its text lines")
         timings["preprocess"] += time.perf_counter() - t3
-        if quad is not None:
+        if by_lines is not None:
             found, lines_found = self._read(image, timings)
         alphabet = page_alphabet(f[0] for f in found) if self.accents else set()
         if alphabet:
