@@ -1552,3 +1552,32 @@ def test_a_stamp_under_a_row_is_no_line_of_its_description(tmp_path: Path) -> No
         "Transport and delivery",
         "Consulting on site",
     ]
+
+
+@pytest.mark.parametrize("delivered_to", ["Cobalt Supplies N.V.", "Cobalt Logistics B.V."])
+def test_the_vendor_is_never_a_party_the_invoice_is_addressed_to(
+    tmp_path: Path, delivered_to: str
+) -> None:
+    """With no supplier label the vendor is the most prominent name at the top; a name
+    under the ship-to label, set as large as the sender's or larger, is not it."""
+    page: list[Placed] = [
+        (50, 60, "Falcon Industries s.r.o.", 11),
+        (50, 75, "Údolní 56"),
+        (50, 87, "110 00 Praha 1"),
+        (400, 60, "FAKTURA", 14),
+        (400, 80, "Číslo dokladu: RE-7"),
+        (400, 92, "Datum vystavení: 04.12.2024"),
+        (50, 140, "Odběratel"),
+        (50, 155, "Cobalt Supplies N.V.", 13),
+        (50, 172, "Coolsingel 92"),
+        (50, 184, "1012 AB Amsterdam"),
+        (250, 140, "Dodací adresa"),
+        (250, 155, delivered_to, 13),
+        (250, 172, "Oudegracht 2"),
+        (250, 184, "3511 LX Utrecht"),
+        (400, 300, "Celkem k úhradě"),
+        (-540, 300, "1 210,00 CZK"),
+    ]
+    inv = extract_placed(tmp_path, [page])
+    assert inv.customer.name is not None and inv.customer.name.value == "Cobalt Supplies N.V."
+    assert inv.vendor.name is not None and inv.vendor.name.value == "Falcon Industries s.r.o."

@@ -354,6 +354,8 @@ def vendor_block(ctx: Context, customer: Block | None, taken: Taken) -> Block | 
     if not first:
         return None
     height = ctx.layout.pages[1].height
+    addressed = _addressed(ctx, taken)
+    customer_name = _compact(customer.name_text) if customer is not None else ""
     best: tuple[float, Segment] | None = None
     for line in first:
         if line.y0 > 0.4 * height:
@@ -363,6 +365,8 @@ def vendor_block(ctx: Context, customer: Block | None, taken: Taken) -> Block | 
                 id(seg) in taken.segments
                 or line.index in taken.lines
                 or (customer is not None and customer.contains(seg))
+                or id(seg) in addressed
+                or (customer_name and _compact(seg.text) == customer_name)
                 or _is_noise(ctx, seg)
             ):
                 continue
@@ -381,6 +385,20 @@ def vendor_block(ctx: Context, customer: Block | None, taken: Taken) -> Block | 
             return Block(inline_name=parts[0], segments=[seg], address=parts[1:])
         return Block(name=seg, segments=_block_below(ctx, seg, taken))
     return _footer_vendor(ctx, first, taken)
+
+
+def _addressed(ctx: Context, taken: Taken) -> set[int]:
+    """Ids of the segments in the blocks under bill-to and ship-to labels: the parties the
+    document is addressed to, never its sender."""
+    out: set[int] = set()
+    for line in ctx.layout.lines:
+        for seg in line.segments:
+            if any(
+                h.kind == "party" and h.name != "vendor" and h.score >= 0.9
+                for h in ctx.hits_of(seg)
+            ):
+                out.update(id(s) for s in _block_below(ctx, seg, taken))
+    return out
 
 
 def _footer_vendor(ctx: Context, first: list[Line], taken: Taken) -> Block | None:
