@@ -69,17 +69,26 @@ def skew_angle(image: np.ndarray, max_angle: float = MAX_SKEW) -> float:
     return round(float(fine), 2)
 
 
-def deskew(image: np.ndarray, angle: float) -> np.ndarray:
-    """Rotate by ``-angle`` degrees about the centre onto a white canvas large enough to keep
-    every corner."""
+def deskew_matrix(shape: tuple[int, int], angle: float) -> tuple[np.ndarray, tuple[int, int]]:
+    """The affine map (2 x 3) by which ``deskew`` moves the points of a page of ``shape``
+    (height, width), and the (width, height) of the canvas it draws them on."""
+    h, w = shape
     if abs(angle) < MIN_SKEW:
-        return image
-    h, w = image.shape[:2]
+        return np.array([[1.0, 0.0, 0.0], [0.0, 1.0, 0.0]]), (w, h)
     matrix = cv2.getRotationMatrix2D((w / 2, h / 2), -angle, 1.0)
     cos, sin = abs(matrix[0, 0]), abs(matrix[0, 1])
     nw, nh = int(h * sin + w * cos), int(h * cos + w * sin)
     matrix[0, 2] += nw / 2 - w / 2
     matrix[1, 2] += nh / 2 - h / 2
+    return matrix, (nw, nh)
+
+
+def deskew(image: np.ndarray, angle: float) -> np.ndarray:
+    """Rotate by ``-angle`` degrees about the centre onto a white canvas large enough to keep
+    every corner."""
+    if abs(angle) < MIN_SKEW:
+        return image
+    matrix, (nw, nh) = deskew_matrix(image.shape[:2], angle)
     return cv2.warpAffine(
         image,
         matrix,
