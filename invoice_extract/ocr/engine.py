@@ -23,6 +23,7 @@ from invoice_extract.ocr import ppocr
 from invoice_extract.ocr.accents import dotted_capital_i, page_alphabet, words_with_accents
 from invoice_extract.preprocess import (
     MIN_SKEW,
+    bands_beyond,
     blank_columns,
     blank_runs,
     deskew,
@@ -80,34 +81,43 @@ def _deskewed(image: np.ndarray, notes: list[str]) -> tuple[np.ndarray, float]:
 
 CUT_EDGE = 0.005  # _cut_through: a word this near (share of the page) runs into its edge
 CUT_LINES = 3  # _cut_through: this many such lines, and the page was cut through its text
+BEYOND_LINES = 4.0  # _runs_on: line heights of the photo read beyond the outline's top and bottom
+BEYOND_LETTERS = 8  # _runs_on: letters and digits of a line read surely there: the sheet's text
+
+
+def _sure_lines(found: list[Found]) -> dict[int, int]:
+    """The lines read surely (confidence 0.8 on average), with how many letters and digits
+    each holds."""
+    letters: defaultdict[int, int] = defaultdict(int)
+    sure: defaultdict[int, list[float]] = defaultdict(list)
+    for text, conf, *_, line in found:
+        letters[line] += sum(c.isalnum() for c in text)
+        sure[line].append(conf)
+    return {n: k for n, k in letters.items() if np.mean(sure[n]) >= 0.8}
 
 
 def _cut_through(found: list[Found], sheet: tuple[int, int], angle: float) -> bool:
-    """Whether ``CUT_LINES`` lines or more read surely (confidence 0.8 on average, three
-    letters or digits) run into the left or right edge of the straightened sheet (of
-    ``sheet``'s shape, then deskewed by ``angle``, as read): a sheet keeps its printed
-    margins, so its outline was not the sheet's. (A strip of desk left at the edge holds
-    text lines too, but the grain reads as no such line.) Judged on the sheet as it was
-    before deskewing, whose edges are the outline's: turned, they stand off the canvas's
-    edges by up to sin(angle) of its height (40 pixels on a sheet turned 1.4°). By lines,
-    not words: the word cut at the edge reads less surely than the rest of its line
-    ('ients' at 0.5 before 'réseau sur site' at 1.0), or is short ('+30' cut to '30')."""
+    """Whether ``CUT_LINES`` lines or more read surely, of three letters or digits, run into
+    the left or right edge of the straightened sheet (of ``sheet``'s shape, then deskewed
+    by ``angle``, as read): a sheet keeps its printed margins, so its outline was not the
+    sheet's. (A strip of desk left at the edge holds text lines too, but the grain reads as
+    no such line.) Judged on the sheet as it was before deskewing, whose edges are the
+    outline's: turned, they stand off the canvas's edges by up to sin(angle) of its height
+    (40 pixels on a sheet turned 1.4°). By lines, not words: the word cut at the edge reads
+    less surely than the rest of its line ('ients' at 0.5 before 'réseau sur site' at 1.0),
+    or is short ('+30' cut to '30')."""
     import cv2
 
     back = cv2.invertAffineTransform(deskew_matrix(sheet, angle)[0])
     width = sheet[1]
     near = CUT_EDGE * width
-    touching: set[int] = set()
-    letters: defaultdict[int, int] = defaultdict(int)
-    sure: defaultdict[int, list[float]] = defaultdict(list)
-    for text, conf, quad, *_, line in found:
-        letters[line] += sum(c.isalnum() for c in text)
-        sure[line].append(conf)
+    touching = set()
+    for _, conf, quad, *_, line in found:
         x = quad @ back[0, :2] + back[0, 2]
         if conf >= MIN_LINE_CONFIDENCE and (x.min() <= near or x.max() >= width - near):
             touching.add(line)
-    cut = [n for n in touching if letters[n] >= 3 and np.mean(sure[n]) >= 0.8]
-    return len(cut) >= CUT_LINES
+    sure = _sure_lines(found)
+    return sum(sure.get(n, 0) >= 3 for n in touching) >= CUT_LINES
 
 
 def quarter_turns(image: np.ndarray, quads: list[np.ndarray]) -> int:
@@ -326,7 +336,10 @@ class OcrEngine:
         image, angle = self._cleaned(image, notes)
         timings["preprocess"] += time.perf_counter() - t0
         found, lines_found = self._read(image, timings)
-        if sheet is not None and _cut_through(found, straightened, angle):
+        if sheet is not None and (
+            _cut_through(found, straightened, angle)
+            or self._runs_on(photo, sheet, lines_found, timings)
+        ):
             # Not the sheet's outline (its shadowed side as light as the desk): the text
             # runs on past it. Read the photo whole; its text lines straighten it below.
             t0 = time.perf_counter()
@@ -383,6 +396,26 @@ class OcrEngine:
             else:
                 words.extend(split_words(text, conf, bbox, page, spans))
         return OcrPage(words, width=w, height=h, image=image, notes=notes, timings=dict(timings))
+
+    def _runs_on(
+        self,
+        photo: np.ndarray,
+        sheet: np.ndarray,
+        lines: list[np.ndarray],
+        timings: defaultdict[str, float],
+    ) -> bool:
+        """Whether the sheet's text runs on beyond its outline's top or bottom side: a
+        line read surely, of ``BEYOND_LETTERS`` letters or digits, in the photo just
+        outside it. A shadow across the sheet as dark as a light desk ends the outline
+        where it falls, across the text; the edge of the sheet has desk beyond it."""
+        if not lines:
+            return False
+        height = float(np.median([np.linalg.norm(q[3] - q[0]) for q in lines]))
+        for band in bands_beyond(sheet, BEYOND_LINES * height, photo.shape[:2]):
+            found, _ = self._read(dewarp(photo, band), timings)
+            if any(k >= BEYOND_LETTERS for k in _sure_lines(found).values()):
+                return True
+        return False
 
     def _cleaned(self, image: np.ndarray, notes: list[str]) -> tuple[np.ndarray, float]:
         """Deskewed and despeckled, as configured, and the angle it was turned by."""

@@ -352,6 +352,24 @@ def dewarp(image: np.ndarray, quad: np.ndarray) -> np.ndarray:
     )
 
 
+def bands_beyond(quad: np.ndarray, depth: float, shape: tuple[int, int]) -> list[np.ndarray]:
+    """The bands ``depth`` pixels deep just outside the top and bottom sides of a sheet's
+    outline (top-left corner first), each a quadrilateral for ``dewarp``, of those that lie
+    inside the frame of ``shape`` (height, width): where a shadow across the sheet ended
+    the outline short, the sheet's text runs on there."""
+    tl, tr, br, bl = (np.asarray(c, dtype=np.float64) for c in quad)
+    left, right = bl - tl, br - tr
+    left, right = left / np.linalg.norm(left), right / np.linalg.norm(right)
+    top = np.array([tl - depth * left, tr - depth * right, tr, tl])
+    bottom = np.array([bl, br, br + depth * right, bl + depth * left])
+    h, w = shape
+    return [
+        band.astype(np.float32)
+        for band in (top, bottom)
+        if band.min() >= 0 and band[:, 0].max() <= w - 1 and band[:, 1].max() <= h - 1
+    ]
+
+
 # text_quad: text lines whose directions meet nearer than this many frame sides from the
 # frame's centre are in perspective (their angles differ by 1.5° or more across the page).
 # At 20 sides (3°) the rows of a wide table left bent by a milder keystone broke into two
