@@ -377,6 +377,8 @@ def test_short_column_headers_as_ocr_misreads_them() -> None:
         ("Nordwind Logistik GmbH", True),
         ("Cobalt Technik S.r.l.", True),
         ("Cobalt Technik S.r.I.", True),  # OCR read the l as a capital I
+        ("Meridian Services S.r.1.", True),  # or as a one
+        ("Unit 1.", False),
         ("Via Garibaldi 166", False),
         ("GmbH", False),  # a legal form alone names no company
         ("Falcon SoftwareKft.", True),  # OCR glued the form to the word before
@@ -752,6 +754,9 @@ def test_a_country_read_from_the_city_shows_the_address_as_evidence() -> None:
         ("Riverside Software Sp. z 0.o.", "Riverside Software Sp. z o.o."),
         ("Summit Media s.r.0.", "Summit Media s.r.o."),
         ("Studio 0.0.7", "Studio 0.0.7"),  # no legal form
+        # ones for l
+        ("Meridian Services S.r.1.", "Meridian Services S.r.l."),
+        ("Release 1.1.0", "Release 1.1.0"),  # no legal form
         ("Hotel 2000 Sp. z o.o.", "Hotel 2000 Sp. z o.o."),
         ("Harbor McKinleyAG", "Harbor McKinleyAG"),  # may be written so: left
         ("Harbor iPhoneSE", "Harbor iPhoneSE"),

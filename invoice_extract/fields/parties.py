@@ -95,14 +95,17 @@ def _unglued(name: str) -> str:
     return name
 
 
-# A word of a legal form that OCR may have read with a zero for an o ('0.0.', 'd.0.o.').
-_ZERO_FORM_WORD = re.compile(r"(?<!\S)(?=\S*\.)(?=\S*0)[A-Za-z0.]+(?!\S)")
+# A word of a legal form that OCR may have read with a digit for a letter: a zero for an o
+# ('0.0.', 'd.0.o.'), a one for an l ('S.r.1.').
+_DIGIT_FORM_WORD = re.compile(r"(?<!\S)(?=\S*\.)(?=\S*[01])[A-Za-z01.]+(?!\S)")
+_DIGITS_AS_LETTERS = str.maketrans("01", "ol")
 
 
-def _zeros_as_o(name: str) -> str:
-    """A name whose legal form OCR read with zeros for o ('Sp. z 0.0.'), with o put back
-    where that makes a legal form as printed ('Sp. z o.o.'); any other name as it is."""
-    mended = _ZERO_FORM_WORD.sub(lambda m: m.group().replace("0", "o"), name)
+def _digits_as_letters(name: str) -> str:
+    """A name whose legal form OCR read with digits for letters ('Sp. z 0.0.', 'S.r.1.'),
+    with the letters put back where that makes a legal form as printed ('Sp. z o.o.',
+    'S.r.l.'); any other name as it is."""
+    mended = _DIGIT_FORM_WORD.sub(lambda m: m.group().translate(_DIGITS_AS_LETTERS), name)
     return mended if mended != name and _has_printed_form(mended) else name
 
 
@@ -113,9 +116,9 @@ def _has_printed_form(name: str) -> bool:
 
 
 def _mended(name: str) -> str:
-    """A name with the legal form OCR glued to the word before set apart and its zeros for
-    o put back (``_unglued``, ``_zeros_as_o``)."""
-    return _zeros_as_o(_unglued(name))
+    """A name with the legal form OCR glued to the word before set apart and its digits for
+    letters put back (``_unglued``, ``_digits_as_letters``)."""
+    return _digits_as_letters(_unglued(name))
 
 
 def _ends_in_form(mended: str) -> bool:
@@ -126,16 +129,16 @@ def _ends_in_form(mended: str) -> bool:
 
 def has_legal_form(text: str) -> bool:
     """The text ends in a company legal form ('Nordwind Logistik GmbH', 'Harbor V.O.F.'; also
-    as OCR misreads it, 'S.r.I.' or 'Sp. z 0.0.', or glues it to the word before,
+    as OCR misreads it, 'S.r.I.', 'S.r.1.' or 'Sp. z 0.0.', or glues it to the word before,
     'SoftwareKft.')."""
     return _ends_in_form(_mended(text))
 
 
 def spell_legal_form(name: str) -> str:
     """A company name whose legal form OCR read with I for l, spelled right ('Rossi S.r.I.'
-    -> 'Rossi S.r.l.', 'Cobalt IIC' -> 'Cobalt LLC'), or with 0 for o ('Sp. z 0.0.' ->
-    'Sp. z o.o.'), or glued to the word before, set apart ('SoftwareKft.' -> 'Software
-    Kft.'); any other name as it is."""
+    -> 'Rossi S.r.l.', 'Cobalt IIC' -> 'Cobalt LLC'), or with 0 for o or 1 for l ('Sp. z
+    0.0.' -> 'Sp. z o.o.', 'S.r.1.' -> 'S.r.l.'), or glued to the word before, set apart
+    ('SoftwareKft.' -> 'Software Kft.'); any other name as it is."""
     name = _mended(name)
     if not _ends_in_form(name) or _has_printed_form(name):
         return name
