@@ -348,6 +348,29 @@ def test_an_outline_a_shadow_ended_across_the_text_is_not_taken_for_the_sheet(
     assert sum(w.text == "Item" for w in read.words) == 18
 
 
+def test_text_beyond_an_outline_near_the_frames_edge_is_looked_for(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Where the outline a shadow ended lies nearer the frame's edge than the depth looked
+    at beyond it (the sheet runs off the photo), the band beyond is looked at as deep as the
+    frame reaches: a band cut off by the frame had been passed over, and the rows below the
+    shadow lost."""
+    import cv2
+
+    from invoice_extract.ocr import engine
+
+    grain = np.random.default_rng(0).normal(0, 25, (1380, 1300)).astype(np.float32)
+    grain = cv2.GaussianBlur(grain, (0, 0), 2.0)
+    desk = np.clip(205 + grain, 0, 255).astype(np.uint8)[..., None].repeat(3, axis=2)
+    corners = np.float32([[150, 150], [1150, 150], [1150, 1550], [150, 1550]])
+    photo = _laid_on(desk, _page_of_rows(240, 18, 200), corners)
+    lit = np.float32([[150, 150], [1150, 150], [1150, 1280], [150, 1280]])  # 100 px above
+    monkeypatch.setattr(engine, "page_quad", lambda image: lit)
+    read = engine.OcrEngine(accents=False).read(photo, 1)
+    assert "straightened a photographed sheet" not in read.notes
+    assert {f"{k}" for k in range(17)} <= {w.text for w in read.words}
+
+
 def test_text_lines_running_parallel_leave_the_page_as_it_is() -> None:
     """A scan, turned or not, or a sheet already straightened: no outline (straightening
     there would cost a second reading and gain nothing)."""

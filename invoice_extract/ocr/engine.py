@@ -411,7 +411,7 @@ class OcrEngine:
         if not lines:
             return False
         height = float(np.median([np.linalg.norm(q[3] - q[0]) for q in lines]))
-        for band in bands_beyond(sheet, BEYOND_LINES * height, photo.shape[:2]):
+        for band in bands_beyond(sheet, BEYOND_LINES * height, photo.shape[:2], least=height):
             found, _ = self._read(dewarp(photo, band), timings)
             if any(k >= BEYOND_LETTERS for k in _sure_lines(found).values()):
                 return True

@@ -352,22 +352,43 @@ def dewarp(image: np.ndarray, quad: np.ndarray) -> np.ndarray:
     )
 
 
-def bands_beyond(quad: np.ndarray, depth: float, shape: tuple[int, int]) -> list[np.ndarray]:
-    """The bands ``depth`` pixels deep just outside the top and bottom sides of a sheet's
-    outline (top-left corner first), each a quadrilateral for ``dewarp``, of those that lie
-    inside the frame of ``shape`` (height, width): where a shadow across the sheet ended
-    the outline short, the sheet's text runs on there."""
+def _reach(corners: np.ndarray, directions: np.ndarray, shape: tuple[int, int]) -> float:
+    """How far every corner may move along its direction and stay inside the frame of
+    ``shape`` (height, width): 0 where one lies outside it already."""
+    h, w = shape
+    reach = float("inf")
+    for (x, y), (dx, dy) in zip(corners, directions, strict=True):
+        if not (0 <= x <= w - 1 and 0 <= y <= h - 1):
+            return 0.0
+        for at, step, top in ((x, dx, w - 1), (y, dy, h - 1)):
+            if step > 1e-9:
+                reach = min(reach, (top - at) / step)
+            elif step < -1e-9:
+                reach = min(reach, at / -step)
+    return reach
+
+
+def bands_beyond(
+    quad: np.ndarray, depth: float, shape: tuple[int, int], least: float = 1.0
+) -> list[np.ndarray]:
+    """The bands just outside the top and bottom sides of a sheet's outline (top-left
+    corner first), each a quadrilateral for ``dewarp``: ``depth`` pixels deep, or as deep as
+    the frame of ``shape`` (height, width) reaches there, where that is ``least`` pixels or
+    more. Where a shadow across the sheet ended the outline short, the sheet's text runs on
+    there."""
     tl, tr, br, bl = (np.asarray(c, dtype=np.float64) for c in quad)
     left, right = bl - tl, br - tr
     left, right = left / np.linalg.norm(left), right / np.linalg.norm(right)
-    top = np.array([tl - depth * left, tr - depth * right, tr, tl])
-    bottom = np.array([bl, br, br + depth * right, bl + depth * left])
-    h, w = shape
-    return [
-        band.astype(np.float32)
-        for band in (top, bottom)
-        if band.min() >= 0 and band[:, 0].max() <= w - 1 and band[:, 1].max() <= h - 1
-    ]
+    out = []
+    for side, outward in (((tl, tr), (-left, -right)), ((bl, br), (left, right))):
+        corners, directions = np.array(side), np.array(outward)
+        deep = min(depth, _reach(corners, directions, shape))
+        if deep < least:
+            continue
+        a, b = corners + deep * directions
+        band = [a, b, side[1], side[0]] if side[0] is tl else [side[0], side[1], b, a]
+        out.append(np.array(band, dtype=np.float32))
+    return out
 
 
 # text_quad: text lines whose directions meet nearer than this many frame sides from the
