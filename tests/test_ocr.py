@@ -139,6 +139,15 @@ def _laid_on(desk: np.ndarray, page: np.ndarray, corners: np.ndarray) -> np.ndar
     )
 
 
+def _light_desk(h: int, w: int, seed: int) -> np.ndarray:
+    """A light grey desk with a blurred grain, as light as paper in shadow."""
+    import cv2
+
+    grain = np.random.default_rng(seed).normal(0, 25, (h, w)).astype(np.float32)
+    grain = cv2.GaussianBlur(grain, (0, 0), 2.0)
+    return np.clip(205 + grain, 0, 255).astype(np.uint8)[..., None].repeat(3, axis=2)
+
+
 @pytest.mark.parametrize("light", [(0.75, 1.05, 0.85, 1.05), (0.75, 1.05, 0.95, 0.9)])
 def test_a_sheet_is_found_on_a_photo_and_not_in_a_scans_uneven_light(
     light: tuple[float, float, float, float],
@@ -328,13 +337,9 @@ def test_an_outline_a_shadow_ended_across_the_text_is_not_taken_for_the_sheet(
     where it falls: across the rows, the text running on below it. The photo is read whole
     instead (straightened to the lit part, 14 of a table's 35 rows were lost). The sheet's
     own outline, with the desk's grain beyond its edges, is kept."""
-    import cv2
-
     from invoice_extract.ocr import engine
 
-    grain = np.random.default_rng(0).normal(0, 25, (1700, 1300)).astype(np.float32)
-    grain = cv2.GaussianBlur(grain, (0, 0), 2.0)
-    desk = np.clip(205 + grain, 0, 255).astype(np.uint8)[..., None].repeat(3, axis=2)
+    desk = _light_desk(1700, 1300, seed=0)
     corners = np.float32([[150, 150], [1150, 150], [1150, 1550], [150, 1550]])
     photo = _laid_on(desk, _page_of_rows(240, 18, 200), corners)
     lit = np.float32([[150, 150], [1150, 150], [1150, 750], [150, 750]])  # rows 0 to 6
@@ -351,17 +356,12 @@ def test_an_outline_a_shadow_ended_across_the_text_is_not_taken_for_the_sheet(
 def test_text_beyond_an_outline_near_the_frames_edge_is_looked_for(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    """Where the outline a shadow ended lies nearer the frame's edge than the depth looked
-    at beyond it (the sheet runs off the photo), the band beyond is looked at as deep as the
-    frame reaches: a band cut off by the frame had been passed over, and the rows below the
-    shadow lost."""
-    import cv2
-
+    """Where the outline a shadow ended lies a few line heights from the frame's edge (the
+    sheet runs off the photo), the band between is looked at: a band the frame cut off had
+    been passed over, and the rows below the shadow lost."""
     from invoice_extract.ocr import engine
 
-    grain = np.random.default_rng(0).normal(0, 25, (1380, 1300)).astype(np.float32)
-    grain = cv2.GaussianBlur(grain, (0, 0), 2.0)
-    desk = np.clip(205 + grain, 0, 255).astype(np.uint8)[..., None].repeat(3, axis=2)
+    desk = _light_desk(1380, 1300, seed=0)
     corners = np.float32([[150, 150], [1150, 150], [1150, 1550], [150, 1550]])
     photo = _laid_on(desk, _page_of_rows(240, 18, 200), corners)
     lit = np.float32([[150, 150], [1150, 150], [1150, 1280], [150, 1280]])  # 100 px above
@@ -369,6 +369,31 @@ def test_text_beyond_an_outline_near_the_frames_edge_is_looked_for(
     read = engine.OcrEngine(accents=False).read(photo, 1)
     assert "straightened a photographed sheet" not in read.notes
     assert {f"{k}" for k in range(17)} <= {w.text for w in read.words}
+
+
+def test_a_footer_far_below_a_shadow_that_fell_across_a_blank_part_is_not_lost(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A shadow that ended the outline across the blank middle of a page leaves the
+    footer's lines many line heights below it: the photo is looked at down to its frame,
+    and read whole (a light-desk photo's footer, 20 line heights below, had been lost with
+    the vendor's IBAN, VAT id and e-mail)."""
+    import cv2
+
+    from invoice_extract.ocr import engine
+
+    desk = _light_desk(1700, 1300, seed=1)
+    page = _page_of_rows(240, 6, 200)
+    for k, text in enumerate(["Bank Account IBAN DE89370400440532013000", "Registered Office"]):
+        at = (80, 1250 + 60 * k)
+        cv2.putText(page, text, at, cv2.FONT_HERSHEY_SIMPLEX, 0.9, (20,) * 3, 2)
+    corners = np.float32([[150, 150], [1150, 150], [1150, 1550], [150, 1550]])
+    photo = _laid_on(desk, page, corners)
+    lit = np.float32([[150, 150], [1150, 150], [1150, 900], [150, 900]])  # rows 0 to 5
+    monkeypatch.setattr(engine, "page_quad", lambda image: lit)
+    read = engine.OcrEngine(accents=False).read(photo, 1)
+    assert "straightened a photographed sheet" not in read.notes
+    assert {"IBAN", "Registered", "Office"} <= {w.text for w in read.words}
 
 
 def test_text_lines_running_parallel_leave_the_page_as_it_is() -> None:

@@ -81,7 +81,6 @@ def _deskewed(image: np.ndarray, notes: list[str]) -> tuple[np.ndarray, float]:
 
 CUT_EDGE = 0.005  # _cut_through: a word this near (share of the page) runs into its edge
 CUT_LINES = 3  # _cut_through: this many such lines, and the page was cut through its text
-BEYOND_LINES = 4.0  # _runs_on: line heights of the photo read beyond the outline's top and bottom
 BEYOND_LETTERS = 8  # _runs_on: letters and digits of a line read surely there: the sheet's text
 
 
@@ -405,13 +404,15 @@ class OcrEngine:
         timings: defaultdict[str, float],
     ) -> bool:
         """Whether the sheet's text runs on beyond its outline's top or bottom side: a
-        line read surely, of ``BEYOND_LETTERS`` letters or digits, in the photo just
-        outside it. A shadow across the sheet as dark as a light desk ends the outline
-        where it falls, across the text; the edge of the sheet has desk beyond it."""
+        line read surely, of ``BEYOND_LETTERS`` letters or digits, in the photo between
+        that side and the frame. A shadow across the sheet as dark as a light desk ends the
+        outline where it falls, across the text; the edge of the sheet has desk beyond it.
+        To the frame, not a few lines: below a shadow that fell across a blank part of the
+        page (a stamp's four letters), the footer's lines came 20 line heights on."""
         if not lines:
             return False
         height = float(np.median([np.linalg.norm(q[3] - q[0]) for q in lines]))
-        for band in bands_beyond(sheet, BEYOND_LINES * height, photo.shape[:2], least=height):
+        for band in bands_beyond(sheet, photo.shape[:2], least=height):
             found, _ = self._read(dewarp(photo, band), timings)
             if any(k >= BEYOND_LETTERS for k in _sure_lines(found).values()):
                 return True

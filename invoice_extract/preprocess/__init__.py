@@ -368,13 +368,11 @@ def _reach(corners: np.ndarray, directions: np.ndarray, shape: tuple[int, int]) 
     return reach
 
 
-def bands_beyond(
-    quad: np.ndarray, depth: float, shape: tuple[int, int], least: float = 1.0
-) -> list[np.ndarray]:
-    """The bands just outside the top and bottom sides of a sheet's outline (top-left
-    corner first), each a quadrilateral for ``dewarp``: ``depth`` pixels deep, or as deep as
-    the frame of ``shape`` (height, width) reaches there, where that is ``least`` pixels or
-    more. Where a shadow across the sheet ended the outline short, the sheet's text runs on
+def bands_beyond(quad: np.ndarray, shape: tuple[int, int], least: float = 1.0) -> list[np.ndarray]:
+    """The bands outside the top and bottom sides of a sheet's outline (top-left corner
+    first), each a quadrilateral for ``dewarp`` as deep as the frame of ``shape`` (height,
+    width) reaches there along the outline's sides, of those ``least`` pixels deep or more.
+    Where a shadow across the sheet ended the outline short, the sheet's text runs on
     there."""
     tl, tr, br, bl = (np.asarray(c, dtype=np.float64) for c in quad)
     left, right = bl - tl, br - tr
@@ -382,7 +380,7 @@ def bands_beyond(
     out = []
     for side, outward in (((tl, tr), (-left, -right)), ((bl, br), (left, right))):
         corners, directions = np.array(side), np.array(outward)
-        deep = min(depth, _reach(corners, directions, shape))
+        deep = _reach(corners, directions, shape)
         if deep < least:
             continue
         a, b = corners + deep * directions
