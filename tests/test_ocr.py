@@ -396,6 +396,49 @@ def test_a_footer_far_below_a_shadow_that_fell_across_a_blank_part_is_not_lost(
     assert {"IBAN", "Registered", "Office"} <= {w.text for w in read.words}
 
 
+def test_a_shadow_down_a_blank_column_is_not_taken_for_the_sheets_edge(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A shadow down the blank column between a table's descriptions and its amounts ends
+    the outline there, where no line runs into its edge: the text beyond its left side is
+    looked for too, and the photo read whole (straightened to the lit part, a page's
+    descriptions were lost and its rows with them)."""
+    import cv2
+
+    from invoice_extract.ocr import engine
+
+    page = np.full((1400, 1000, 3), 240, np.uint8)
+    for k in range(18):
+        for x, text in ((80, f"Item {k} consulting services"), (700, "1 250,00")):
+            at = (x, 200 + 60 * k)
+            cv2.putText(page, text, at, cv2.FONT_HERSHEY_SIMPLEX, 0.9, (20,) * 3, 2)
+    corners = np.float32([[150, 150], [1150, 150], [1150, 1550], [150, 1550]])
+    photo = _laid_on(_light_desk(1700, 1300, seed=2), page, corners)
+    lit = np.float32([[770, 150], [1150, 150], [1150, 1550], [770, 1550]])  # the amounts
+    monkeypatch.setattr(engine, "page_quad", lambda image: lit)
+    read = engine.OcrEngine(accents=False).read(photo, 1)
+    assert "straightened a photographed sheet" not in read.notes
+    assert sum(w.text == "consulting" for w in read.words) == 18
+
+
+def test_the_bands_beyond_an_outline_reach_the_frame_the_way_up_the_sheet_is() -> None:
+    """Each band beyond a side of a sheet's outline runs from that side to the frame along
+    the sheet's own sides, its corners in the sheet's order (read upright); a side on the
+    frame's edge has none; an outline whose corner the frame cut still has its band."""
+    from invoice_extract.preprocess import bands_beyond
+
+    sheet = np.float32([[100, 100], [500, 100], [500, 700], [100, 700]])
+    top, bottom, left, right = bands_beyond(sheet, (1000, 800), least=10)
+    assert np.allclose(top, [[100, 0], [500, 0], [500, 100], [100, 100]])
+    assert np.allclose(bottom, [[100, 700], [500, 700], [500, 999], [100, 999]])
+    assert np.allclose(left, [[0, 100], [100, 100], [100, 700], [0, 700]])
+    assert np.allclose(right, [[500, 100], [799, 100], [799, 700], [500, 700]])
+    on_edge = np.float32([[0, 0], [500, 0], [500, 700], [0, 700]])
+    assert len(bands_beyond(on_edge, (1000, 800), least=10)) == 2  # bottom and right
+    cut = np.float32([[100, 100], [500, 100], [500, 1100], [100, 1100]])
+    assert np.allclose(bands_beyond(cut, (1000, 800), least=10)[1][:2], [[0, 100], [100, 100]])
+
+
 def test_text_lines_running_parallel_leave_the_page_as_it_is() -> None:
     """A scan, turned or not, or a sheet already straightened: no outline (straightening
     there would cost a second reading and gain nothing)."""

@@ -403,12 +403,14 @@ class OcrEngine:
         lines: list[np.ndarray],
         timings: defaultdict[str, float],
     ) -> bool:
-        """Whether the sheet's text runs on beyond its outline's top or bottom side: a
-        line read surely, of ``BEYOND_LETTERS`` letters or digits, in the photo between
-        that side and the frame. A shadow across the sheet as dark as a light desk ends the
-        outline where it falls, across the text; the edge of the sheet has desk beyond it.
-        To the frame, not a few lines: below a shadow that fell across a blank part of the
-        page (a stamp's four letters), the footer's lines came 20 line heights on."""
+        """Whether the sheet's text runs on beyond a side of its outline: a line read
+        surely, of ``BEYOND_LETTERS`` letters or digits, in the photo between that side and
+        the frame. A shadow across the sheet as dark as a light desk ends the outline where
+        it falls, across the text; the edge of the sheet has desk beyond it. To the frame,
+        not a few lines: below a shadow that fell across a blank part of the page (a
+        stamp's four letters), the footer's lines came 20 line heights on. Left and right
+        too: a shadow down a table's blank column between descriptions and quantities
+        ended the outline there, where no line ran into its edge (``_cut_through``)."""
         if not lines:
             return False
         height = float(np.median([np.linalg.norm(q[3] - q[0]) for q in lines]))

@@ -352,40 +352,54 @@ def dewarp(image: np.ndarray, quad: np.ndarray) -> np.ndarray:
     )
 
 
-def _reach(corners: np.ndarray, directions: np.ndarray, shape: tuple[int, int]) -> float:
-    """How far every corner may move along its direction and stay inside the frame of
-    ``shape`` (height, width): 0 where one lies outside it already."""
+def _reach(point: np.ndarray, direction: np.ndarray, shape: tuple[int, int]) -> float:
+    """How far ``point`` may move along ``direction`` (a unit vector) and stay inside the
+    frame of ``shape`` (height, width): 0 where it lies outside it already."""
     h, w = shape
+    (x, y), (dx, dy) = point, direction
+    if not (0 <= x <= w - 1 and 0 <= y <= h - 1):
+        return 0.0
     reach = float("inf")
-    for (x, y), (dx, dy) in zip(corners, directions, strict=True):
-        if not (0 <= x <= w - 1 and 0 <= y <= h - 1):
-            return 0.0
-        for at, step, top in ((x, dx, w - 1), (y, dy, h - 1)):
-            if step > 1e-9:
-                reach = min(reach, (top - at) / step)
-            elif step < -1e-9:
-                reach = min(reach, at / -step)
+    for at, step, top in ((x, dx, w - 1), (y, dy, h - 1)):
+        if step > 1e-9:
+            reach = min(reach, (top - at) / step)
+        elif step < -1e-9:
+            reach = min(reach, at / -step)
     return reach
 
 
 def bands_beyond(quad: np.ndarray, shape: tuple[int, int], least: float = 1.0) -> list[np.ndarray]:
-    """The bands outside the top and bottom sides of a sheet's outline (top-left corner
-    first), each a quadrilateral for ``dewarp`` as deep as the frame of ``shape`` (height,
-    width) reaches there along the outline's sides, of those ``least`` pixels deep or more.
-    Where a shadow across the sheet ended the outline short, the sheet's text runs on
-    there."""
-    tl, tr, br, bl = (np.asarray(c, dtype=np.float64) for c in quad)
-    left, right = bl - tl, br - tr
-    left, right = left / np.linalg.norm(left), right / np.linalg.norm(right)
+    """The bands outside the top, bottom, left and right sides of a sheet's outline (top-left
+    corner first), each a quadrilateral for ``dewarp`` the way up the sheet is, as deep as
+    the frame of ``shape`` (height, width) reaches beyond the side's middle along the
+    outline's sides, of those ``least`` pixels deep or more. Where a shadow across the
+    sheet ended the outline short, the sheet's text runs on there."""
+    c = [np.asarray(corner, dtype=np.float64) for corner in quad]  # tl, tr, br, bl
+
+    def away(k: int, other: int) -> np.ndarray:
+        """Out from corner ``k`` along the side that joins it to corner ``other``."""
+        v = c[k] - c[other]
+        return np.asarray(v / np.linalg.norm(v))
+
     out = []
-    for side, outward in (((tl, tr), (-left, -right)), ((bl, br), (left, right))):
-        corners, directions = np.array(side), np.array(outward)
-        deep = _reach(corners, directions, shape)
+    # Each side's corners (i, j) in clockwise order move out along the sides that meet it
+    # (to i', j'); ``order`` puts [i, j, i', j'] in the sheet's order, top-left first.
+    for i, j, order in (
+        (0, 1, (2, 3, 1, 0)),  # top: tl, tr moved up
+        (2, 3, (1, 0, 2, 3)),  # bottom: br, bl moved down
+        (3, 0, (3, 1, 0, 2)),  # left: bl, tl moved left
+        (1, 2, (0, 2, 3, 1)),  # right: tr, br moved right
+    ):
+        corners = np.array([c[i], c[j]])
+        directions = np.array([away(i, (i + 3) % 4), away(j, (j + 1) % 4)])
+        # As far as the side's middle goes before the frame: an outline may run beyond
+        # the frame at a corner (a sheet the photo cut), its far corners then too.
+        middle = directions.mean(axis=0)
+        deep = _reach(corners.mean(axis=0), middle / np.linalg.norm(middle), shape)
         if deep < least:
             continue
-        a, b = corners + deep * directions
-        band = [a, b, side[1], side[0]] if side[0] is tl else [side[0], side[1], b, a]
-        out.append(np.array(band, dtype=np.float32))
+        band = np.concatenate([corners, corners + deep * directions])
+        out.append(band[list(order)].astype(np.float32))
     return out
 
 
