@@ -211,6 +211,9 @@ bench: install
 		--count 16 --seed 81 --handheld --light-desk
 	$(BIN)/python fixtures/scan.py --src out/heldout-native --out out/light-handheld2 \
 		--count 24 --seed 87 --handheld --light-desk
+	# 24 of the further languages' new families on light desks (seed 88, thirteenth session)
+	$(BIN)/python fixtures/scan.py --src out/heldout-families-native --out out/light-handheld3 \
+		--count 24 --seed 88 --handheld --light-desk
 	$(BIN)/python bench/accuracy.py out/heldout-handheld
 	$(BIN)/python bench/accuracy.py out/fixtures-handheld
 	$(BIN)/python bench/accuracy.py out/families-handheld
@@ -218,6 +221,7 @@ bench: install
 	$(BIN)/python bench/accuracy.py out/native-handheld2
 	$(BIN)/python bench/accuracy.py out/light-handheld
 	$(BIN)/python bench/accuracy.py out/light-handheld2
+	$(BIN)/python bench/accuracy.py out/light-handheld3
 	$(BIN)/python bench/ocr.py --lines 300
 	$(BIN)/python bench/wordboxes.py
 	$(BIN)/python bench/throughput.py --lines 512 --batches 1,8,32,128
