@@ -9,6 +9,7 @@ import subprocess
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pytest
@@ -28,6 +29,9 @@ from invoice_extract.ingest import rasterise
 from invoice_extract.preprocess import deskew, despeckle, skew_angle
 
 from .conftest import DIGITAL, ROOT
+
+if TYPE_CHECKING:
+    from invoice_extract.ocr.engine import OcrPage
 
 SCANNED = ROOT / "fixtures" / "scanned"
 FONT = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"
@@ -146,6 +150,16 @@ def _light_desk(h: int, w: int, seed: int) -> np.ndarray:
     grain = np.random.default_rng(seed).normal(0, 25, (h, w)).astype(np.float32)
     grain = cv2.GaussianBlur(grain, (0, 0), 2.0)
     return np.clip(205 + grain, 0, 255).astype(np.uint8)[..., None].repeat(3, axis=2)
+
+
+def _read_outlined(
+    monkeypatch: pytest.MonkeyPatch, photo: np.ndarray, outline: np.ndarray
+) -> OcrPage:
+    """``photo`` read where the sheet's outline found on it is ``outline``."""
+    from invoice_extract.ocr import engine
+
+    monkeypatch.setattr(engine, "page_quad", lambda image: outline)
+    return engine.OcrEngine(accents=False).read(photo, 1)
 
 
 @pytest.mark.parametrize("light", [(0.75, 1.05, 0.85, 1.05), (0.75, 1.05, 0.95, 0.9)])
@@ -313,19 +327,16 @@ def test_an_outline_that_cuts_through_the_text_is_not_taken_for_the_sheet(
     left were lost). Also where the straightened part is then deskewed, which moves the
     outline's edges off the canvas's (the cut words had stood 40 pixels in, and were
     not seen as cut)."""
-    from invoice_extract.ocr import engine
     from invoice_extract.preprocess import deskew
 
     page = deskew(_page_of_rows(240, 12, 200), turned)
     lit = np.float32([[330, 0], [1000, 0], [1000, 1400], [330, 1400]])
-    monkeypatch.setattr(engine, "page_quad", lambda image: lit)
-    read = engine.OcrEngine(accents=False).read(page, 1)
+    read = _read_outlined(monkeypatch, page, lit)
     assert sum(w.text == "Item" for w in read.words) == 12
     assert "straightened a photographed sheet" not in read.notes
     # An outline inside the margins is the sheet's: straightened, its text all there.
     sheet = np.float32([[40, 40], [990, 40], [990, 1390], [40, 1390]])
-    monkeypatch.setattr(engine, "page_quad", lambda image: sheet)
-    read = engine.OcrEngine(accents=False).read(page, 1)
+    read = _read_outlined(monkeypatch, page, sheet)
     assert read.notes[0] == "straightened a photographed sheet"
     assert sum(w.text == "Item" for w in read.words) == 12
 
@@ -337,18 +348,14 @@ def test_an_outline_a_shadow_ended_across_the_text_is_not_taken_for_the_sheet(
     where it falls: across the rows, the text running on below it. The photo is read whole
     instead (straightened to the lit part, 14 of a table's 35 rows were lost). The sheet's
     own outline, with the desk's grain beyond its edges, is kept."""
-    from invoice_extract.ocr import engine
-
     desk = _light_desk(1700, 1300, seed=0)
     corners = np.float32([[150, 150], [1150, 150], [1150, 1550], [150, 1550]])
     photo = _laid_on(desk, _page_of_rows(240, 18, 200), corners)
     lit = np.float32([[150, 150], [1150, 150], [1150, 750], [150, 750]])  # rows 0 to 6
-    monkeypatch.setattr(engine, "page_quad", lambda image: lit)
-    read = engine.OcrEngine(accents=False).read(photo, 1)
+    read = _read_outlined(monkeypatch, photo, lit)
     assert "straightened a photographed sheet" not in read.notes
     assert sum(w.text == "Item" for w in read.words) == 18
-    monkeypatch.setattr(engine, "page_quad", lambda image: corners)
-    read = engine.OcrEngine(accents=False).read(photo, 1)
+    read = _read_outlined(monkeypatch, photo, corners)
     assert read.notes[0] == "straightened a photographed sheet"
     assert sum(w.text == "Item" for w in read.words) == 18
 
@@ -359,14 +366,11 @@ def test_text_beyond_an_outline_near_the_frames_edge_is_looked_for(
     """Where the outline a shadow ended lies a few line heights from the frame's edge (the
     sheet runs off the photo), the band between is looked at: a band the frame cut off had
     been passed over, and the rows below the shadow lost."""
-    from invoice_extract.ocr import engine
-
     desk = _light_desk(1380, 1300, seed=0)
     corners = np.float32([[150, 150], [1150, 150], [1150, 1550], [150, 1550]])
     photo = _laid_on(desk, _page_of_rows(240, 18, 200), corners)
     lit = np.float32([[150, 150], [1150, 150], [1150, 1280], [150, 1280]])  # 100 px above
-    monkeypatch.setattr(engine, "page_quad", lambda image: lit)
-    read = engine.OcrEngine(accents=False).read(photo, 1)
+    read = _read_outlined(monkeypatch, photo, lit)
     assert "straightened a photographed sheet" not in read.notes
     assert {f"{k}" for k in range(17)} <= {w.text for w in read.words}
 
@@ -380,8 +384,6 @@ def test_a_footer_far_below_a_shadow_that_fell_across_a_blank_part_is_not_lost(
     the vendor's IBAN, VAT id and e-mail)."""
     import cv2
 
-    from invoice_extract.ocr import engine
-
     desk = _light_desk(1700, 1300, seed=1)
     page = _page_of_rows(240, 6, 200)
     for k, text in enumerate(["Bank Account IBAN DE89370400440532013000", "Registered Office"]):
@@ -390,8 +392,7 @@ def test_a_footer_far_below_a_shadow_that_fell_across_a_blank_part_is_not_lost(
     corners = np.float32([[150, 150], [1150, 150], [1150, 1550], [150, 1550]])
     photo = _laid_on(desk, page, corners)
     lit = np.float32([[150, 150], [1150, 150], [1150, 900], [150, 900]])  # rows 0 to 5
-    monkeypatch.setattr(engine, "page_quad", lambda image: lit)
-    read = engine.OcrEngine(accents=False).read(photo, 1)
+    read = _read_outlined(monkeypatch, photo, lit)
     assert "straightened a photographed sheet" not in read.notes
     assert {"IBAN", "Registered", "Office"} <= {w.text for w in read.words}
 
@@ -405,8 +406,6 @@ def test_a_shadow_down_a_blank_column_is_not_taken_for_the_sheets_edge(
     descriptions were lost and its rows with them)."""
     import cv2
 
-    from invoice_extract.ocr import engine
-
     page = np.full((1400, 1000, 3), 240, np.uint8)
     for k in range(18):
         for x, text in ((80, f"Item {k} consulting services"), (700, "1 250,00")):
@@ -415,8 +414,7 @@ def test_a_shadow_down_a_blank_column_is_not_taken_for_the_sheets_edge(
     corners = np.float32([[150, 150], [1150, 150], [1150, 1550], [150, 1550]])
     photo = _laid_on(_light_desk(1700, 1300, seed=2), page, corners)
     lit = np.float32([[770, 150], [1150, 150], [1150, 1550], [770, 1550]])  # the amounts
-    monkeypatch.setattr(engine, "page_quad", lambda image: lit)
-    read = engine.OcrEngine(accents=False).read(photo, 1)
+    read = _read_outlined(monkeypatch, photo, lit)
     assert "straightened a photographed sheet" not in read.notes
     assert sum(w.text == "consulting" for w in read.words) == 18
 
