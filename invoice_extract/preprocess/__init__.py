@@ -408,6 +408,10 @@ def bands_beyond(quad: np.ndarray, shape: tuple[int, int], least: float = 1.0) -
 # At 20 sides (3°) the rows of a wide table left bent by a milder keystone broke into two
 # lines each; a scan's lines, turned or not, run parallel and meet nowhere near.
 PERSPECTIVE = 40.0
+# text_quad: columns (found from where lines start and end, a coarser guide than the lines'
+# own directions) that meet nearer than this many frame sides are in perspective. A flat
+# scan's columns were judged to meet 23 to 36 sides away.
+KEYSTONE = 20.0
 COLUMN_TILT = 20.0  # text_quad: degrees the page's verticals may lean from the frame's
 CONVERGE = 0.4  # text_quad: how much, at most, they converge per frame side
 MEET_TOLERANCE = 1.5  # text_quad: degrees a line may miss the point where most lines meet
@@ -491,8 +495,9 @@ def _apply(matrix: np.ndarray, points: np.ndarray) -> np.ndarray:
 def text_quad(lines: list[np.ndarray], shape: tuple[int, int]) -> np.ndarray | None:
     """The four-cornered outline, on a page in perspective, of the rectangle around its
     text, found from the text lines themselves (quadrilaterals from the text detector,
-    top-left corner first), for ``dewarp``; None when the lines run parallel (a scan, or a
-    sheet already straightened), or there are too few of them to tell. For a photographed
+    top-left corner first), for ``dewarp``; None when the lines run parallel and its
+    columns meet no nearer than ``KEYSTONE`` (a scan, or a sheet already straightened), or
+    there are too few of them to tell. For a photographed
     sheet whose edges ``page_quad`` cannot find: paper on a light desk, a dark band printed
     to the sheet's edge. The lines' directions meet at one vanishing point; the columns
     their left and right ends form (left-aligned labels, right-aligned amounts) at the
@@ -515,7 +520,9 @@ def text_quad(lines: list[np.ndarray], shape: tuple[int, int]) -> np.ndarray | N
     along = (ends - starts)[long] / lengths[long, None]
     horizontal = _vanishing((starts + ends)[long] / 2, along, lengths[long])
     vertical = _aligned([starts, ends], horizontal, 0.15 * float(np.median(heights)))
-    if all(np.hypot(*v[:2]) >= PERSPECTIVE * abs(v[2]) for v in (horizontal, vertical)):
+    if np.hypot(*horizontal[:2]) >= PERSPECTIVE * abs(horizontal[2]) and np.hypot(
+        *vertical[:2]
+    ) >= KEYSTONE * abs(vertical[2]):
         return None
     horizon = np.cross(horizontal, vertical)  # the image of the line at infinity
     text = np.concatenate(quads)
