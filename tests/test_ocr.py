@@ -472,6 +472,29 @@ def test_columns_that_seem_to_meet_far_off_leave_level_rows_as_they_are(
     assert (text_quad(lines, (1700, 1300)) is not None) == straightened
 
 
+def test_a_page_scanned_upside_down_is_read_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A page is turned upright by its text lines before it is read, and read once: the
+    lines found to judge it are not read, and the lines of the page as read are not found
+    twice (reading an upside-down page first and again upright cost a second of the
+    page's 4 seconds)."""
+    from invoice_extract.ocr import engine, ppocr
+
+    reads: list[tuple[int, ...]] = []
+    read_page = ppocr.read_page
+
+    def counted(image: np.ndarray, fade: bool = False) -> tuple:  # type: ignore[type-arg]
+        reads.append(image.shape)
+        return read_page(image, fade)
+
+    monkeypatch.setattr(ppocr, "read_page", counted)
+    path = SCANNED / "inv-050-scan.tiff"  # 1289 x 1788: read at 1600 on the long side
+    page = engine.OcrEngine(accents=False).read(np.asarray(Image.open(path).convert("RGB")), 1)
+    assert "turned upright by 180°" in page.notes
+    assert len(reads) == 1
+    truth = _truth(path).invoice_number
+    assert truth is not None and truth.value in [w.text for w in page.words]
+
+
 def test_despeckle_removes_isolated_specks_and_keeps_punctuation() -> None:
     page = np.asarray(rasterise("x", (DIGITAL / "inv-002.pdf").read_bytes(), 1, dpi=200)).copy()
     rng = np.random.default_rng(0)

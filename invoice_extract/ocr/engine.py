@@ -334,25 +334,30 @@ class OcrEngine:
         straightened = image.shape[:2]
         image, angle = self._cleaned(image, notes)
         timings["preprocess"] += time.perf_counter() - t0
-        found, lines_found = self._read(image, timings)
-        if sheet is not None and (
-            _cut_through(found, straightened, angle)
-            or self._runs_on(photo, sheet, lines_found, timings)
-        ):
-            # Not the sheet's outline (its shadowed side as light as the desk): the text
-            # runs on past it. Read the photo whole; its text lines straighten it below.
-            t0 = time.perf_counter()
-            notes[:] = ["an outline found on the photo cut through the text: not straightened"]
-            image, _ = self._cleaned(photo, notes)
-            timings["preprocess"] += time.perf_counter() - t0
-            found, lines_found = self._read(image, timings)
-        elif sheet is not None:
-            notes.insert(0, "straightened a photographed sheet")
-        # Most pages are upright: judge orientation from this read's text lines, and read
-        # again only a page that turns out to be turned.
-        t1 = time.perf_counter()
-        turns = quarter_turns(image, lines_found) if self.orient else 0
-        timings["orient"] += time.perf_counter() - t1
+        # The page is read once it is upright; until then its text lines (found again for
+        # free when it is read: ``ppocr.LastDetection``) tell how to turn it. A
+        # photographed sheet's outline is judged on a reading.
+        read: tuple[list[Found], list[np.ndarray]] | None = None
+        if sheet is not None:
+            read = self._read(image, timings)
+            if _cut_through(read[0], straightened, angle) or self._runs_on(
+                photo, sheet, read[1], timings
+            ):
+                # Not the sheet's outline (its shadowed side as light as the desk): the
+                # text runs on past it. Read the photo whole; its text lines straighten it.
+                t0 = time.perf_counter()
+                notes[:] = ["an outline found on the photo cut through the text: not straightened"]
+                image, _ = self._cleaned(photo, notes)
+                timings["preprocess"] += time.perf_counter() - t0
+                read = None
+            else:
+                notes.insert(0, "straightened a photographed sheet")
+        turns = 0
+        if self.orient:
+            lines = read[1] if read is not None else self._detect(image, timings)
+            t1 = time.perf_counter()
+            turns = quarter_turns(image, lines)
+            timings["orient"] += time.perf_counter() - t1
         if turns:
             t2 = time.perf_counter()
             image = rotate_quarter(image, turns)
@@ -360,9 +365,11 @@ class OcrEngine:
             if self.deskew:
                 image, _ = _deskewed(image, notes)
             timings["preprocess"] += time.perf_counter() - t2
-            found, lines_found = self._read(image, timings)
+            read = None
+        found, lines_found = read if read is not None else self._read(image, timings)
         # A photographed sheet whose edges were not found (paper on a light desk, a band
-        # printed to its edge) is straightened by its text lines, and read again.
+        # printed to its edge) is straightened by the lines it was read in (those of
+        # noise are not read), and read again.
         t3 = time.perf_counter()
         by_lines = text_quad(lines_found, image.shape[:2]) if self.straighten else None
         if by_lines is not None:
@@ -458,6 +465,13 @@ class OcrEngine:
             for k, token in zip(by_line[i], tokens, strict=True):
                 out[k] = (token, *out[k][1:])
         return out
+
+    def _detect(self, image: np.ndarray, timings: defaultdict[str, float]) -> list[np.ndarray]:
+        """The page's text lines (quadrilaterals), unread."""
+        t0 = time.perf_counter()
+        quads = ppocr.detect_lines(image)
+        timings["detect"] += time.perf_counter() - t0
+        return quads
 
     def _read(
         self, image: np.ndarray, timings: defaultdict[str, float]

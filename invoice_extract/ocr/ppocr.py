@@ -3,6 +3,8 @@ recogniser, all ONNX models shipped inside the rapidocr package (no download).""
 
 from __future__ import annotations
 
+import dataclasses
+import hashlib
 from collections.abc import Sequence
 from functools import lru_cache
 from typing import Any
@@ -38,6 +40,12 @@ def rapidocr_engine() -> Any:
             crops: list[np.ndarray] = super().crop_text_regions(img, det_boxes)
             return [fade_colour(c) for c in crops] if self.fade else crops
 
+        def _load_det_model(self) -> Any:
+            det = super()._load_det_model()  # type: ignore[no-untyped-call]
+            if not isinstance(det, LastDetection):
+                self.text_det = det = LastDetection(det)  # type: ignore[assignment]
+            return det
+
         def _load_rec_model(self) -> Any:
             rec = super()._load_rec_model()  # type: ignore[no-untyped-call]
             if not isinstance(rec.postprocess_op, SecondChoices):
@@ -53,6 +61,35 @@ def rapidocr_engine() -> Any:
             "Rec.rec_img_shape": [3, 48, REC_WIDTH],
         }
     )
+
+
+class LastDetection:
+    """rapidocr's text detector, which gives the page it saw last its lines again without
+    running (a copy: rapidocr moves them in place to the page's coordinates). The engine
+    finds a page's lines first (``detect_lines``) to tell whether it must be turned or
+    straightened, and reads it (``read_page``) only once it is: the page read is then the
+    page detected, and only its recognition runs."""
+
+    def __init__(self, detect: Any) -> None:
+        self.detect = detect
+        self.last: tuple[bytes, Any] | None = None
+
+    def __getattr__(self, name: str) -> Any:  # postprocess_op and the like
+        return getattr(self.detect, name)
+
+    def __call__(self, img: np.ndarray) -> Any:
+        key = hashlib.blake2b(img.tobytes(), digest_size=16).digest() + str(img.shape).encode()
+        if self.last is not None and self.last[0] == key:
+            return _copied(self.last[1], elapse=0.0)
+        out = self.detect(img)
+        self.last = (key, _copied(out))
+        return out
+
+
+def _copied(found: Any, **changes: Any) -> Any:
+    """A copy of a detector's output whose boxes may be moved without moving these."""
+    boxes = None if found.boxes is None else found.boxes.copy()
+    return dataclasses.replace(found, boxes=boxes, **changes)
 
 
 # A letter read without a diacritic where the recogniser gave the same letter with one at
