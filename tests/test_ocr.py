@@ -770,6 +770,26 @@ def test_a_ppocr_word_gluing_a_label_to_an_amount_is_two_words(text: str, words:
     assert all(a.bbox[2] <= b.bbox[0] for a, b in itertools.pairwise(boxes))
 
 
+def test_a_forked_worker_reads_pages_after_its_parent_did() -> None:
+    """Scans read by workers (``extract_many``, ``--workers``) forked from a process that
+    has read pages itself: each worker reads its own (onnxruntime's sessions and their
+    threads are the parent's, and a fork copies no threads)."""
+    code = (
+        "import sys\n"
+        "from invoice_extract import Pipeline\n"
+        "p = Pipeline()\n"
+        "p.extract(sys.argv[1])\n"
+        "print(sum(r.__class__.__name__ == 'Invoice' for r in "
+        "p.extract_many(sys.argv[1:], workers=2)))\n"
+    )
+    scans = [str(SCANNED / n) for n in ("inv-013-scan.png", "inv-030-scan.tiff")]
+    out = subprocess.run(
+        [sys.executable, "-c", code, *scans], capture_output=True, text=True, timeout=300
+    )
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.split()[-1] == "2"
+
+
 @pytest.mark.parametrize(("odds", "spelled"), [(0.01, "Usługi"), (0.0001, "Uslugi")])
 def test_ppocr_spells_a_line_with_the_diacritics_it_weighed(odds: float, spelled: str) -> None:
     """Where the recogniser read 'l' and gave 'ł' at least ACCENT_ODDS of its probability,
