@@ -1,9 +1,9 @@
 """One page image in, words with normalised boxes out.
 
 A photographed sheet is straightened (unless the text runs into the outline found: then
-the photo is read whole), the page deskewed (projection profiles) and read; if
-its text lines show it is turned (taller than wide, or upside down by the line classifier)
-it is turned upright and read again. If its lines still show a perspective (a sheet
+the photo is read whole) and the page deskewed (projection profiles); if its text lines
+show it is turned (taller than wide, or upside down by the line classifier) it is turned
+upright, and then read. If the lines it was read in still show a perspective (a sheet
 whose edges were not found), it is straightened by them and read again. Boxes are on the
 upright, deskewed page.
 """
