@@ -1586,3 +1586,33 @@ def test_the_vendor_is_never_a_party_the_invoice_is_addressed_to(
     inv = extract_placed(tmp_path, [page])
     assert inv.customer.name is not None and inv.customer.name.value == "Cobalt Supplies N.V."
     assert inv.vendor.name is not None and inv.vendor.name.value == "Falcon Industries s.r.o."
+
+
+def test_a_vendor_invoicing_a_branch_of_itself_keeps_its_name_and_address(
+    tmp_path: Path,
+) -> None:
+    """One company's branches invoicing each other: the sender's name at the top is the
+    customer's name too. It is the vendor still, with its own address (taken for a copy of
+    the customer's name, the vendor had become the remittance slip's name, with no
+    address)."""
+    page: list[Placed] = [
+        (50, 60, "Harbor Analytics Inc.", 13),
+        (50, 77, "59 King Street West"),
+        (50, 89, "Vancouver, BC V6B 1A1"),
+        (400, 60, "INVOICE", 14),
+        (400, 80, "Invoice No.: HA-2291"),
+        (400, 92, "Invoice Date: 2024-12-04"),
+        (50, 140, "Bill To"),
+        (50, 155, "Harbor Analytics Inc."),
+        (50, 167, "410 Granville Street"),
+        (50, 179, "Toronto, ON M5V 2T6"),
+        (400, 300, "Total Due"),
+        (-540, 300, "CAD 1,210.00"),
+        (50, 700, "Please remit to: Harbor Analytics Inc."),
+    ]
+    inv = extract_placed(tmp_path, [page])
+    assert inv.vendor.name is not None and inv.vendor.name.value == "Harbor Analytics Inc."
+    assert inv.vendor.address is not None
+    assert inv.vendor.address.value.startswith("59 King Street West, Vancouver")
+    assert inv.customer.address is not None
+    assert inv.customer.address.value.startswith("410 Granville Street, Toronto")

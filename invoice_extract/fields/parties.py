@@ -369,7 +369,11 @@ def vendor_block(ctx: Context, customer: Block | None, taken: Taken) -> Block | 
                 or line.index in taken.lines
                 or (customer is not None and customer.contains(seg))
                 or id(seg) in addressed
-                or (customer_name and _compact(seg.text) == customer_name)
+                or (
+                    customer_name
+                    and _compact(seg.text) == customer_name
+                    and not _above(seg, customer)
+                )
                 or _is_noise(ctx, seg)
             ):
                 continue
@@ -388,6 +392,17 @@ def vendor_block(ctx: Context, customer: Block | None, taken: Taken) -> Block | 
             return Block(inline_name=parts[0], segments=[seg], address=parts[1:])
         return Block(name=seg, segments=_block_below(ctx, seg, taken))
     return _footer_vendor(ctx, first, taken)
+
+
+def _above(seg: Segment, block: Block | None) -> bool:
+    """Whether ``seg`` stands above all of ``block`` on its page: a sender's name at the
+    top that is the customer's too (one company's branches invoicing each other), not a
+    second copy of the customer's name beside or below its block (a delivery address
+    whose label was not read)."""
+    if block is None:
+        return False
+    parts = [s for s in [block.name, *block.segments] if s is not None and s.page == seg.page]
+    return bool(parts) and all(seg.y1 <= s.y0 for s in parts)
 
 
 def _addressed(ctx: Context, taken: Taken) -> set[int]:
