@@ -439,7 +439,7 @@ def test_the_bands_beyond_an_outline_reach_the_frame_the_way_up_the_sheet_is() -
 
 def test_text_lines_running_parallel_leave_the_page_as_it_is() -> None:
     """A scan, turned or not, or a sheet already straightened: no outline (straightening
-    there would cost finding its lines again and gain nothing)."""
+    there would cost a second reading and gain nothing)."""
     import cv2
 
     from invoice_extract.preprocess import text_quad

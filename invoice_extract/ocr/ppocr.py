@@ -66,9 +66,9 @@ def rapidocr_engine() -> Any:
 class LastDetection:
     """rapidocr's text detector, which gives the page it saw last its lines again without
     running (a copy: rapidocr moves them in place to the page's coordinates). The engine
-    finds a page's lines first (``detect_lines``) to tell whether it must be turned or
-    straightened, and reads it (``read_page``) only once it is: the page read is then the
-    page detected, and only its recognition runs."""
+    finds a page's lines first (``detect_lines``) to tell whether it must be turned, and
+    reads it (``read_page``) only once it is upright: the page read is then the page
+    detected, and only its recognition runs."""
 
     def __init__(self, detect: Any) -> None:
         self.detect = detect

@@ -497,11 +497,10 @@ def text_quad(lines: list[np.ndarray], shape: tuple[int, int]) -> np.ndarray | N
     text, found from the text lines themselves (quadrilaterals from the text detector,
     top-left corner first), for ``dewarp``; None when the lines run parallel and its
     columns meet no nearer than ``KEYSTONE`` (a scan, or a sheet already straightened), or
-    there are too few of them to tell. For a photographed
-    sheet whose edges ``page_quad`` cannot find: paper on a light desk, a dark band printed
-    to the sheet's edge. The lines' directions meet at one vanishing point; the columns
-    their left and right ends form (left-aligned labels, right-aligned amounts) at the
-    other."""
+    there are too few of them to tell. For a photographed sheet whose edges ``page_quad``
+    cannot find: paper on a light desk, a dark band printed to the sheet's edge. The lines'
+    directions meet at one vanishing point; the columns their left and right ends form
+    (left-aligned labels, right-aligned amounts) at the other."""
     h, w = shape
     side = float(max(h, w))
     centre = np.array([w / 2, h / 2])
