@@ -7,6 +7,7 @@ Pipeline). ``extract_many`` never stops a batch: each result is an Invoice or a 
 
 from __future__ import annotations
 
+import itertools
 import os
 import time
 from collections import defaultdict
@@ -19,7 +20,7 @@ from pathlib import Path
 import numpy as np
 
 from invoice_extract.config import PipelineConfig
-from invoice_extract.document import Document, Page
+from invoice_extract.document import Document, Page, Word
 from invoice_extract.errors import (
     InvoiceExtractError,
     NotAnInvoice,
@@ -31,7 +32,7 @@ from invoice_extract.ingest import Source, load_document, page_image
 from invoice_extract.ingest.image import NEEDS_OCR
 from invoice_extract.layout import detect_regions, load_layout_model
 from invoice_extract.ocr import OcrEngine
-from invoice_extract.ocr.accents import page_alphabet, s_for_dollar, spelled_alike
+from invoice_extract.ocr.accents import page_alphabet, read_apart, s_for_dollar, spelled_alike
 from invoice_extract.preprocess import ink_fraction, to_rgb
 from invoice_extract.schema import Invoice, PageInfo, RunInfo
 from invoice_extract.schema import Source as SourceInfo
@@ -158,6 +159,7 @@ class Pipeline:
             page.warnings.extend(f"page {page.number}: {note}" for note in result.notes)
             if not result.words:
                 page.warnings.append(f"page {page.number}: OCR found no text")
+        _joined_apart(pages)
         if self.config.accents:
             _spelled_alike(pages)
 
@@ -179,6 +181,36 @@ class Pipeline:
             return
         with ProcessPoolExecutor(max_workers=workers) as pool:
             yield from pool.map(_worker_extract, [(self.config, s) for s in sources], chunksize=4)
+
+
+def _joined_apart(pages: list[Page]) -> None:
+    """OCR'd words read apart from one ('Sum mit' for 'Summit') joined again where the
+    document reads the whole word elsewhere (``accents.read_apart``); the two must stand
+    side by side on one line, the second after the first."""
+    words = [w for p in pages for w in p.words]
+    side_by_side = [
+        k
+        for k, (a, b) in enumerate(itertools.pairwise(words))
+        if a.page == b.page
+        and b.x0 >= a.x1 - 0.5 * (a.x1 - a.x0)
+        and min(a.y1, b.y1) - max(a.y0, b.y0) > 0.5 * min(a.height, b.height)
+    ]
+    apart = read_apart([w.text for w in words], side_by_side)
+    if not apart:
+        return
+    joined: dict[int, Word] = {}
+    for k in sorted(apart):
+        a, b = joined.pop(k, words[k]), words[k + 1]
+        box = (min(a.x0, b.x0), min(a.y0, b.y0), max(a.x1, b.x1), max(a.y1, b.y1))
+        joined[k + 1] = Word(a.text + b.text, box, a.page, min(a.confidence, b.confidence))
+    k = 0
+    for page in pages:
+        kept = []
+        for w in page.words:
+            if k not in apart:
+                kept.append(joined.get(k, w))
+            k += 1
+        page.words = kept
 
 
 def _spelled_alike(pages: list[Page]) -> None:

@@ -683,6 +683,50 @@ def test_a_word_is_spelled_as_the_page_spells_it_elsewhere(
 
 
 @pytest.mark.parametrize(
+    ("texts", "apart"),
+    [
+        (["Sum", "mit", "Analytics", "ApS", "Tel.", "Summit", "Analytics"], {0}),
+        (["Lum", "en", "Media", "s.r.o.", "E-mail:", "billing@lumen.example"], {0}),
+        (["M", "eridian", "Solutions", "PLC", "accounts@meridian.example"], {0}),
+        # neither word nor domain elsewhere: as read
+        (["Riverside", "M", "edia", "Co.,", "Ltd.", "riverside.example"], set()),
+        # a second word with a capital: two words ('blueocean' is the domain's name)
+        (["Blue", "Ocean", "Ltd", "info@blueocean.example"], set()),
+        # Dutch 'en' (and): 'jansenen' is no word of the document
+        (["Jansen", "en", "Zonen", "info@jansenzonen.example"], set()),
+        # the first a word of its own elsewhere: 'for mat' may be two
+        (["for", "mat", "a", "format", "for", "you"], set()),
+        (["Sum", "mit", "Summit"], {0}),
+        (["Lu", "en", "Luen"], set()),  # too short to tell
+    ],
+)
+def test_a_word_read_apart_is_one_where_the_document_reads_it_whole(
+    texts: list[str], apart: set[int]
+) -> None:
+    from invoice_extract.ocr.accents import read_apart
+
+    assert read_apart(texts, range(len(texts) - 1)) == apart
+
+
+def test_only_words_side_by_side_on_one_line_are_joined() -> None:
+    """'Sum mit' on one line is 'Summit', its box both words' boxes; 'Sum' at the end of
+    one line and 'mit' starting the next stay two words."""
+    from invoice_extract.document import Page, Word
+    from invoice_extract.pipeline import _joined_apart
+
+    def page(*words: tuple[str, float, float]) -> Page:
+        return Page(1, 600, 800, [Word(t, (x, y, x + 8 * len(t), y + 12), 1) for t, x, y in words])
+
+    one = page(("Sum", 50, 60), ("mit", 78, 60), ("ApS", 110, 60), ("Summit", 50, 700))
+    _joined_apart([one])
+    assert [w.text for w in one.words] == ["Summit", "ApS", "Summit"]
+    assert one.words[0].bbox == (50, 60, 102, 72)
+    two = page(("Sum", 400, 60), ("mit", 50, 76), ("ApS", 82, 76), ("Summit", 50, 700))
+    _joined_apart([two])
+    assert [w.text for w in two.words] == ["Sum", "mit", "ApS", "Summit"]
+
+
+@pytest.mark.parametrize(
     ("texts", "kept"),
     [
         # one diacritic of two dropped ('ı' read as 'i'), on one row of three

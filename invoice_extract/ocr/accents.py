@@ -12,6 +12,8 @@ letters read differently) stays as PP-OCR read it.
 A word read on one row without the diacritic that the document reads it with more often
 elsewhere ('Uslugi' on one row, 'Usługi' on three) is spelled as elsewhere
 (``spelled_alike``): repeated descriptions and names, where a reading dropped it once.
+Two words that the document reads elsewhere as one ('Sum mit' where a footer reads
+'Summit') are one word (``read_apart``).
 """
 
 from __future__ import annotations
@@ -185,3 +187,36 @@ def dotted_capital_i(words: Sequence[str]) -> list[str]:
         ):
             out[k] = words[k].replace("i", "İ", 1)
     return out
+
+
+# read_apart: two words are joined where, together, they have at least this many letters.
+MIN_JOINED = 5
+_LETTER_RUN = re.compile(r"[^\W\d_]+")
+
+
+def read_apart(texts: Sequence[str], pairs: Iterable[int]) -> set[int]:
+    """Of ``pairs`` (indices k into ``texts``, a document's words in reading order, whose
+    word and the next stand side by side on one line), those the recogniser read apart
+    from one word: 'Sum mit' for 'Summit', 'Lum en' for 'Lumen' (PP-OCR puts a space
+    after a wide letter in a large bold name now and then). Both are letters only, the
+    second starts with a small one, together they have ``MIN_JOINED`` letters or more and
+    are a word the document reads elsewhere ('Summit' in a footer, 'lumen' in
+    'billing@lumen.example'), and the first is read nowhere as a word of its own but
+    before the second (a name's 'Sum' and 'mit' are not words of the document)."""
+    runs = Counter(run.lower() for text in texts for run in _LETTER_RUN.findall(text))
+    tokens = Counter(text.strip(".,:;()").lower() for text in texts)
+    candidates = [
+        k
+        for k in pairs
+        if texts[k].isalpha()
+        and texts[k + 1].isalpha()
+        and texts[k + 1][0].islower()
+        and len(texts[k]) + len(texts[k + 1]) >= MIN_JOINED
+    ]
+    together = Counter((texts[k].lower(), texts[k + 1].lower()) for k in candidates)
+    return {
+        k
+        for k in candidates
+        if runs[(texts[k] + texts[k + 1]).lower()] > 0
+        and tokens[texts[k].lower()] == together[texts[k].lower(), texts[k + 1].lower()]
+    }
