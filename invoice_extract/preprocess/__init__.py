@@ -519,9 +519,9 @@ def text_quad(lines: list[np.ndarray], shape: tuple[int, int]) -> np.ndarray | N
     along = (ends - starts)[long] / lengths[long, None]
     horizontal = _vanishing((starts + ends)[long] / 2, along, lengths[long])
     vertical = _aligned([starts, ends], horizontal, 0.15 * float(np.median(heights)))
-    if np.hypot(*horizontal[:2]) >= PERSPECTIVE * abs(horizontal[2]) and np.hypot(
-        *vertical[:2]
-    ) >= KEYSTONE * abs(vertical[2]):
+    rows_level = np.hypot(*horizontal[:2]) >= PERSPECTIVE * abs(horizontal[2])
+    columns_upright = np.hypot(*vertical[:2]) >= KEYSTONE * abs(vertical[2])
+    if rows_level and columns_upright:
         return None
     horizon = np.cross(horizontal, vertical)  # the image of the line at infinity
     text = np.concatenate(quads)
