@@ -205,6 +205,41 @@ def test_table_continues_after_a_carry_over_line_without_a_repeated_header(
     assert checks["line_items_sum"] == "passed"
 
 
+def test_a_quantity_column_whose_header_was_not_read_is_known_by_its_arithmetic(
+    tmp_path: Path,
+) -> None:
+    # OCR garbled the quantity's header ('Ilość' read as 'ⅡI.'); the header still names the
+    # description, price and amount, and each row's quantity times its price makes its
+    # amount, so the numbers under the garbled header are the quantities, not words of
+    # the descriptions.
+    header = [
+        (50, 200, "Description"),
+        (-330, 200, "Xq."),
+        (-430, 200, "Unit Price"),
+        (-540, 200, "Amount"),
+    ]
+    page = [
+        (50, 60, "Invoice No: 2024-19"),
+        *header,
+        *_row(220, "Shipping pallets", "2", "10.00", "20.00"),
+        *_row(240, "Consulting", "1,5", "100.00", "150.00"),
+        *_row(260, "Printer toner", "3", "5.00", "15.00"),
+        (400, 300, "Total"),
+        (-540, 300, "185.00"),
+    ]
+    inv = extract_placed(tmp_path, [page])
+    assert [(i.description.value if i.description else None) for i in inv.line_items] == [
+        "Shipping pallets",
+        "Consulting",
+        "Printer toner",
+    ]
+    assert [(i.quantity.value if i.quantity else None) for i in inv.line_items] == [
+        Decimal("2"),
+        Decimal("1.5"),
+        Decimal("3"),
+    ]
+
+
 def test_a_numbered_row_starting_like_a_charge_label_is_no_total(tmp_path: Path) -> None:
     # Row 3's quantity and price are hidden (a stamp over a scan); its description starts
     # like a shipping charge's label, but its number follows row 2's, so it is a row.

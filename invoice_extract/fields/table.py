@@ -27,6 +27,8 @@ STAMP_HEIGHT = 1.8  # line heights: taller words on a description's next line ar
 END_GAP = 4.5  # line heights of empty space that end a table
 ALIGNED = 0.02  # page widths between the right edges of one column's values
 _POSITION = re.compile(r"\d{1,3}\.?")  # a row's number: '1', '12.'
+# Lines under a header looked at for the quantity column it does not name.
+ROWS_CHECKED = 8
 MAX_CELL_WORDS = 6  # words of one header cell ('Denumirea produselor sau a serviciilor')
 
 
@@ -296,6 +298,7 @@ def _follow(ctx: Context, table: Table | None, start: int) -> Table | None:
             else None
         )
         if columns is not None:
+            columns = _with_quantity(ctx, columns, i + 1)
             if table is None:
                 table = Table(columns=columns, header_lines=[], rows=[], end_line=None)
             table.columns = columns
@@ -319,6 +322,50 @@ def _follow(ctx: Context, table: Table | None, start: int) -> Table | None:
         else:
             i += 1
     return table
+
+
+def _with_quantity(ctx: Context, columns: list[Column], start: int) -> list[Column]:
+    """A header naming the unit price and the amount but no quantity (OCR read 'Ilość' as
+    'ⅡI.'), with the quantity column its rows show: where most of the first
+    ``ROWS_CHECKED`` lines from ``start`` that hold a product (quantity times unit price
+    makes the amount, ``_product``) have its price and amount under the header's columns and
+    its quantity under none of its numeric ones, those quantities are the column. Else
+    ``columns`` as they are, and the numbers under the unread header stay out of the
+    quantities (and, where they fall there, in the descriptions)."""
+    names = {c.name for c in columns}
+    if "quantity" in names or not {"unit_price", "amount"} <= names:
+        return columns
+    lines = ctx.layout.lines
+    if start >= len(lines):
+        return columns
+    page = lines[start].page
+    width = ctx.layout.pages[page].width
+    numeric = [c for c in columns if c.name in NUMERIC]
+
+    def under(words: list[Word]) -> str | None:
+        centre = (words[0].x0 + words[-1].x1) / 2 * width
+        return next((c.name for c in numeric if c.left <= centre < c.right), None)
+
+    quantities: list[list[Word]] = []
+    checked = 0
+    for line in lines[start:]:
+        if line.page != page or checked == ROWS_CHECKED:
+            break
+        found = _product(line, ctx)
+        if found is None:
+            continue
+        checked += 1
+        q, p, a = found
+        if under(p) == "unit_price" and under(a) == "amount" and under(q) is None:
+            quantities.append(q)
+    if len(quantities) < 2 or 2 * len(quantities) <= checked:
+        return columns
+    # One column's numbers align on an edge or their centres; numbers in the text do not.
+    edges = [[q[0].x0 for q in quantities], [q[-1].x1 for q in quantities]]
+    edges.append([(a + b) / 2 for a, b in zip(*edges, strict=True)])
+    if not any(all(_aligned(xs, x) for x in xs) for xs in edges):
+        return columns
+    return _bounded([*columns, _column("quantity", [w for q in quantities for w in q], width)])
 
 
 def _moved_to(
