@@ -24,6 +24,9 @@ class PipelineConfig(BaseModel):
     # trocr+ppocr: the trocr model reads every line, ppocr the lines it was unsure of
     # (faster than ppocr alone; measured in bench/README.md).
     recognizer: Literal["ppocr", "trocr", "tesseract", "trocr+ppocr"] = "ppocr"
+    # Where ppocr's recogniser runs: openvino (bfloat16 where the CPU computes it; twice as
+    # fast here, the same field F1) or onnxruntime (float32; ocr/ppocr.py, bench/README.md).
+    ppocr_runtime: Literal["openvino", "onnxruntime"] = "openvino"
     # Hub id or local directory for the trocr recogniser (None: the model in the package).
     trocr_model: str | None = None
     dpi: int = Field(default=200, ge=72, le=600)  # rasterising PDF pages for OCR

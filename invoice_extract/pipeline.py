@@ -128,6 +128,7 @@ class Pipeline:
                 c.despeckle,
                 c.fade_colour,
                 c.accents,
+                c.ppocr_runtime,
             )
         for page in pages:
             t0 = time.perf_counter()

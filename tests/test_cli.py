@@ -82,6 +82,17 @@ def test_show_reads_a_scan_with_trocr_and_ppocr_checking_it() -> None:
     assert truth.total is not None and str(truth.total.value) in proc.stdout
 
 
+def test_show_reads_a_scan_with_ppocr_in_either_runtime(tmp_path: Path) -> None:
+    scan = ROOT / "fixtures" / "scanned" / "inv-013-scan.png"
+    truth = Invoice.model_validate_json(scan.with_suffix(".json").read_text())
+    assert truth.invoice_number is not None and truth.total is not None
+    proc = run("show", str(scan), "--ppocr-runtime", "onnxruntime")
+    assert proc.returncode == 0, proc.stderr
+    assert truth.invoice_number.value in proc.stdout and str(truth.total.value) in proc.stdout
+    bad = run("show", str(scan), "--ppocr-runtime", "cuda")
+    assert bad.returncode == 2 and "'cuda' is not one of" in bad.stderr
+
+
 def test_schema_command_writes_the_schema(tmp_path: Path) -> None:
     target = tmp_path / "s.json"
     proc = run("schema", "--out", str(target))

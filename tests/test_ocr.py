@@ -482,9 +482,9 @@ def test_a_page_scanned_upside_down_is_read_once(monkeypatch: pytest.MonkeyPatch
     reads: list[tuple[int, ...]] = []
     read_page = ppocr.read_page
 
-    def counted(image: np.ndarray, fade: bool = False) -> tuple:  # type: ignore[type-arg]
+    def counted(image: np.ndarray, fade: bool, runtime: ppocr.Runtime) -> tuple:  # type: ignore[type-arg]
         reads.append(image.shape)
-        return read_page(image, fade)
+        return read_page(image, fade, runtime)
 
     monkeypatch.setattr(ppocr, "read_page", counted)
     path = SCANNED / "inv-050-scan.tiff"  # 1289 x 1788: read at 1600 on the long side
@@ -814,6 +814,22 @@ def test_a_ppocr_word_gluing_a_label_to_an_amount_is_two_words(text: str, words:
     assert all(a.bbox[2] <= b.bbox[0] for a, b in itertools.pairwise(boxes))
 
 
+def test_ppocr_reads_a_scan_alike_in_openvino_and_onnxruntime() -> None:
+    """The recogniser runs in OpenVINO by default (bfloat16 where the CPU computes it, about
+    twice as fast); it reads a scan's lines as onnxruntime's float32 does, all but a few
+    hard ones."""
+    from invoice_extract.ocr import ppocr
+
+    engine = ppocr.rapidocr_engine("openvino")
+    assert type(engine._load_rec_model().session).__name__ == "OpenVINOInferSession"
+    image = np.asarray(Image.open(SCANNED / "inv-013-scan.png").convert("RGB"))
+    crops = [ppocr.crop_line(image, q) for q in ppocr.detect_lines(image)]
+    fast = ppocr.PpocrRecognizer("openvino").recognise(crops)
+    exact = ppocr.PpocrRecognizer("onnxruntime").recognise(crops)
+    assert len(crops) >= 30
+    assert sum(a[0] == b[0] for a, b in zip(fast, exact, strict=True)) >= 0.95 * len(crops)
+
+
 def test_a_forked_worker_reads_pages_after_its_parent_did() -> None:
     """Scans read by workers (``extract_many``, ``--workers``) forked from a process that
     has read pages itself: each worker reads its own (onnxruntime's sessions and their
@@ -873,10 +889,10 @@ def test_ppocr_words_get_the_diacritics_it_dropped_from_trocr(
         draw.text((100, 100 + 80 * k), line, fill="black", font=font)
     read_page = ppocr.read_page
 
-    def usługi_misread(image: np.ndarray, fade: bool = False) -> tuple:  # type: ignore[type-arg]
+    def usługi_misread(image: np.ndarray, fade: bool, runtime: ppocr.Runtime) -> tuple:  # type: ignore[type-arg]
         # 'Usługi' read without its 'ł', which the recogniser weighed (its second spelling
         # keeps it); 'księgowa' without its 'ę', which it did not weigh.
-        words, lines, seconds = read_page(image, fade)
+        words, lines, seconds = read_page(image, fade, runtime)
         misread = [(w[0].replace("Usługi", "Uslugi"), *w[1:]) for w in words]
         misread = [(w[0], *w[1:4], w[4].replace("ę", "e")) for w in misread]
         misread = [(w[0].replace("księgowa", "ksiegowa"), *w[1:]) for w in misread]
@@ -913,8 +929,8 @@ def test_a_document_spells_a_word_alike_where_ocr_dropped_a_diacritic_once(
     pages[0].save(path, save_all=True, append_images=pages[1:], resolution=150)
     read_page = ppocr.read_page
 
-    def dropped_on_page_two(image: np.ndarray, fade: bool = False) -> tuple:  # type: ignore[type-arg]
-        words, lines, seconds = read_page(image, fade)
+    def dropped_on_page_two(image: np.ndarray, fade: bool, runtime: ppocr.Runtime) -> tuple:  # type: ignore[type-arg]
+        words, lines, seconds = read_page(image, fade, runtime)
         if any(w[0] == "IT" for w in words):
             words = [(w[0].replace("ł", "l"), *w[1:]) for w in words]
         return words, lines, seconds

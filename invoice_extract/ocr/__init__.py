@@ -15,9 +15,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from functools import lru_cache
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from invoice_extract.ocr.ppocr import Runtime
 
 RECOGNIZERS = ("ppocr", "trocr", "tesseract", "trocr+ppocr")
 
@@ -30,14 +33,17 @@ class Recognizer(Protocol):
     def recognise(self, crops: Sequence[np.ndarray]) -> list[tuple[str, float]]: ...
 
 
-@lru_cache(maxsize=4)
-def load_recognizer(name: str, model: str | None = None) -> Recognizer:
+@lru_cache(maxsize=8)
+def load_recognizer(
+    name: str, model: str | None = None, runtime: Runtime = "openvino"
+) -> Recognizer:
     """The recogniser called ``name``, loaded once per process (``model``: a TrOCR hub id or
-    local directory, for ``trocr`` and ``trocr+ppocr``)."""
+    local directory, for ``trocr`` and ``trocr+ppocr``; ``runtime``: where ppocr's runs,
+    ``ppocr.RUNTIMES``)."""
     if name == "ppocr":
         from invoice_extract.ocr.ppocr import PpocrRecognizer
 
-        return PpocrRecognizer()
+        return PpocrRecognizer(runtime)
     if name == "trocr":
         from invoice_extract.ocr.trocr import DEFAULT_TROCR_MODEL, TrocrRecognizer
 
@@ -52,7 +58,7 @@ def load_recognizer(name: str, model: str | None = None) -> Recognizer:
 
         trocr = load_recognizer("trocr", model)
         assert isinstance(trocr, TrocrRecognizer)
-        return CheckedRecognizer(trocr, load_recognizer("ppocr"))
+        return CheckedRecognizer(trocr, load_recognizer("ppocr", runtime=runtime))
     raise ValueError(f"unknown recognizer {name!r}; choose one of {', '.join(RECOGNIZERS)}")
 
 

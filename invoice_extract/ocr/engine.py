@@ -119,11 +119,14 @@ def _cut_through(found: list[Found], sheet: tuple[int, int], angle: float) -> bo
     return sum(sure.get(n, 0) >= 3 for n in touching) >= CUT_LINES
 
 
-def quarter_turns(image: np.ndarray, quads: list[np.ndarray]) -> int:
+def quarter_turns(
+    image: np.ndarray, quads: list[np.ndarray], runtime: ppocr.Runtime = "openvino"
+) -> int:
     """How many counter-clockwise quarter turns make the page upright, judged from its own
     text-line boxes (lines, not words: a lone digit is taller than wide on any page). Mostly
     taller than wide means a quarter turn, and the line classifier tells which way; mostly
-    upside down by the classifier means a half turn."""
+    upside down by the classifier means a half turn. (``runtime``: that of the engine
+    that reads the page, whose detector and classifier these are.)"""
     if not quads:
         return 0
     tall = sum(np.linalg.norm(q[3] - q[0]) > 1.5 * np.linalg.norm(q[1] - q[0]) for q in quads)
@@ -132,14 +135,15 @@ def quarter_turns(image: np.ndarray, quads: list[np.ndarray]) -> int:
         best: tuple[int, int] | None = None
         for k in (1, 3):
             turned = rotate_quarter(probe, k)
-            crops = [ppocr.crop_line(turned, q) for q in ppocr.detect_lines(turned)[:30]]
-            score = len(crops) - 2 * sum(a == 180 for a, _ in ppocr.line_angles(crops))
+            lines = ppocr.detect_lines(turned, runtime)
+            crops = [ppocr.crop_line(turned, q) for q in lines[:30]]
+            score = len(crops) - 2 * sum(a == 180 for a, _ in ppocr.line_angles(crops, runtime))
             if best is None or score > best[0]:
                 best = (score, k)
         assert best is not None
         return best[1]
     sample = [ppocr.crop_line(image, q) for q in quads[:30]]
-    upside_down = sum(a == 180 for a, _ in ppocr.line_angles(sample))
+    upside_down = sum(a == 180 for a, _ in ppocr.line_angles(sample, runtime))
     return 2 if upside_down > len(sample) / 2 else 0
 
 
@@ -314,11 +318,12 @@ class OcrEngine:
         despeckle: bool = False,
         fade_colour: bool = True,
         accents: bool = True,
+        runtime: ppocr.Runtime = "openvino",
     ) -> None:
         from invoice_extract.ocr import load_recognizer
 
-        self.recognizer = load_recognizer(recognizer, model)
-        self.model = model
+        self.recognizer = load_recognizer(recognizer, model, runtime)
+        self.model, self.runtime = model, runtime
         self.orient, self.straighten, self.deskew = orient, straighten, deskew
         self.despeckle, self.fade_colour = despeckle, fade_colour
         self.accents = accents and recognizer == "ppocr"
@@ -356,7 +361,7 @@ class OcrEngine:
         if self.orient:
             lines = read[1] if read is not None else self._detect(image, timings)
             t1 = time.perf_counter()
-            turns = quarter_turns(image, lines)
+            turns = quarter_turns(image, lines, self.runtime)
             timings["orient"] += time.perf_counter() - t1
         if turns:
             t2 = time.perf_counter()
@@ -469,7 +474,7 @@ class OcrEngine:
     def _detect(self, image: np.ndarray, timings: defaultdict[str, float]) -> list[np.ndarray]:
         """The page's text lines (quadrilaterals), unread."""
         t0 = time.perf_counter()
-        quads = ppocr.detect_lines(image)
+        quads = ppocr.detect_lines(image, self.runtime)
         timings["detect"] += time.perf_counter() - t0
         return quads
 
@@ -481,12 +486,12 @@ class OcrEngine:
         its quadrilateral; and the text lines' quadrilaterals, which tell the page's
         orientation. Adds the seconds spent detecting and recognising to ``timings``."""
         if self.recognizer.name == "ppocr":
-            words, lines, seconds = ppocr.read_page(image, self.fade_colour)
+            words, lines, seconds = ppocr.read_page(image, self.fade_colour, self.runtime)
             for stage, spent in seconds.items():
                 timings[stage] += spent
             return [(t, conf, quad, None, alt, line) for t, conf, quad, line, alt in words], lines
         t0 = time.perf_counter()
-        quads = ppocr.detect_lines(image)
+        quads = ppocr.detect_lines(image, self.runtime)
         t1 = time.perf_counter()
         crops = [ppocr.crop_line(image, q) for q in quads]
         if self.fade_colour:

@@ -1,5 +1,6 @@
 """PP-OCR through rapidocr: the text detector, the line orientation classifier and the
-recogniser, all ONNX models shipped inside the rapidocr package (no download)."""
+recogniser, all ONNX models shipped inside the rapidocr package (no download). The
+recogniser runs in OpenVINO by default (``RUNTIMES``), the rest in onnxruntime."""
 
 from __future__ import annotations
 
@@ -7,7 +8,8 @@ import dataclasses
 import hashlib
 from collections.abc import Sequence
 from functools import lru_cache
-from typing import Any
+from pathlib import Path
+from typing import Any, Literal, get_args
 
 import numpy as np
 
@@ -25,12 +27,20 @@ DET_SIDE = 1280
 # crops faster but differently, and lost whole tables (bench/README.md).
 REC_WIDTH = 320
 
+# Where the recogniser runs. openvino: in bfloat16 on a CPU that computes it (AVX-512 BF16,
+# AMX; float32 elsewhere), twice as fast as onnxruntime's float32 on this project's CPU, with
+# the same field F1 on the scans and photos (bench/README.md); onnxruntime: float32, as
+# rapidocr runs it. The detector stays in onnxruntime: in bfloat16 it found a few lines
+# differently and lost rows on photos for a tenth of the time saved.
+Runtime = Literal["openvino", "onnxruntime"]
+RUNTIMES: tuple[Runtime, ...] = get_args(Runtime)
 
-@lru_cache(maxsize=1)
-def rapidocr_engine() -> Any:
-    """One rapidocr engine per process; its models load on first use. Its ``fade``
-    attribute, when true, fades coloured marks on the line crops it cuts from a page before
-    they are recognised (``preprocess.fade_colour``)."""
+
+@lru_cache(maxsize=len(RUNTIMES))
+def rapidocr_engine(runtime: Runtime = "openvino") -> Any:
+    """One rapidocr engine per process and ``runtime`` (of its recogniser); its models load
+    on first use. Its ``fade`` attribute, when true, fades coloured marks on the line crops
+    it cuts from a page before they are recognised (``preprocess.fade_colour``)."""
     from rapidocr import RapidOCR
 
     class Engine(RapidOCR):
@@ -47,6 +57,8 @@ def rapidocr_engine() -> Any:
             return det
 
         def _load_rec_model(self) -> Any:
+            if runtime == "openvino" and self.text_rec is None:
+                on_openvino(self.cfg.Rec)
             rec = super()._load_rec_model()  # type: ignore[no-untyped-call]
             if not isinstance(rec.postprocess_op, SecondChoices):
                 rec.postprocess_op = SecondChoices(rec.postprocess_op)
@@ -61,6 +73,36 @@ def rapidocr_engine() -> Any:
             "Rec.rec_img_shape": [3, 48, REC_WIDTH],
         }
     )
+
+
+def on_openvino(cfg: Any) -> bool:
+    """Set a model's section of rapidocr's config (``cfg``, not yet loaded) to run the ONNX
+    file rapidocr ships for it in OpenVINO, which reads ONNX itself (rapidocr's OpenVINO
+    models would be downloaded). Whether it was set: not where OpenVINO is not installed or
+    the file is not in the package, and the model then runs in onnxruntime."""
+    import importlib.util
+
+    import rapidocr
+    from rapidocr import EngineType
+    from rapidocr.inference_engine.base import FileInfo, InferSession
+
+    if importlib.util.find_spec("openvino") is None:
+        return False
+    url = InferSession.get_model_url(
+        FileInfo(
+            engine_type=EngineType.ONNXRUNTIME,
+            ocr_version=cfg.ocr_version,
+            task_type=cfg.task_type,
+            lang_type=cfg.lang_type,
+            model_type=cfg.model_type,
+        )
+    )["model_dir"]
+    path = Path(rapidocr.__file__).parent / "models" / Path(url).name
+    if not path.is_file():
+        return False
+    cfg.engine_type = EngineType.OPENVINO
+    cfg.model_path = str(path)
+    return True
 
 
 class LastDetection:
@@ -143,9 +185,11 @@ class SecondChoices:
         return out
 
 
-def detect_lines(image: np.ndarray) -> list[np.ndarray]:
-    """Text-line quadrilaterals (4x2 float arrays, pixel coordinates) on an RGB page."""
-    engine = rapidocr_engine()
+def detect_lines(image: np.ndarray, runtime: Runtime = "openvino") -> list[np.ndarray]:
+    """Text-line quadrilaterals (4x2 float arrays, pixel coordinates) on an RGB page; by
+    the engine that reads the page after (``runtime``), whose detector then finds them
+    again for free."""
+    engine = rapidocr_engine(runtime)
     engine.fade = False  # the crops are not read
     out = engine(image, use_det=True, use_cls=False, use_rec=False)
     return [] if out.boxes is None else [np.asarray(b, dtype=np.float32) for b in out.boxes]
@@ -158,16 +202,18 @@ def crop_line(image: np.ndarray, quad: np.ndarray) -> np.ndarray:
     return np.asarray(get_rotate_crop_image(image, quad.astype(np.float32)))
 
 
-def line_angles(crops: Sequence[np.ndarray]) -> list[tuple[int, float]]:
+def line_angles(
+    crops: Sequence[np.ndarray], runtime: Runtime = "openvino"
+) -> list[tuple[int, float]]:
     """For each crop, 0 or 180 (upside down) and the classifier's confidence."""
     if not crops:
         return []
-    _, out = rapidocr_engine().cls_and_rotate(list(crops))
+    _, out = rapidocr_engine(runtime).cls_and_rotate(list(crops))
     return [(int(label), float(score)) for label, score in out.cls_res]
 
 
 def read_page(
-    image: np.ndarray, fade: bool = False
+    image: np.ndarray, fade: bool = False, runtime: Runtime = "openvino"
 ) -> tuple[list[tuple[str, float, np.ndarray, int, str]], list[np.ndarray], dict[str, float]]:
     """Detection and recognition in one pass: per word, its text, confidence,
     quadrilateral, the index of its line and its spelling with the diacritics the
@@ -176,8 +222,9 @@ def read_page(
     recognising. No per-line orientation classifier: the engine turns a whole page upright
     from a sample of its lines (``engine.quarter_turns``), and skipping the classifier on
     every line measured 4% faster with the same field F1 (bench/README.md). With
-    ``fade``, coloured marks across the lines are faded before they are read."""
-    engine = rapidocr_engine()
+    ``fade``, coloured marks across the lines are faded before they are read; the recogniser
+    runs in ``runtime``."""
+    engine = rapidocr_engine(runtime)
     engine.fade = fade
     # rapidocr keeps the use_* flags of the last call: always pass all three.
     choices: SecondChoices = engine._load_rec_model().postprocess_op
@@ -210,12 +257,15 @@ def read_page(
 
 
 class PpocrRecognizer:
-    """The PP-OCR recogniser on line crops."""
+    """The PP-OCR recogniser on line crops, run in ``runtime``."""
 
     name = "ppocr"
+
+    def __init__(self, runtime: Runtime = "openvino") -> None:
+        self.runtime = runtime
 
     def recognise(self, crops: Sequence[np.ndarray]) -> list[tuple[str, float]]:
         if not crops:
             return []
-        out = rapidocr_engine().recognize_txt(list(crops))
+        out = rapidocr_engine(self.runtime).recognize_txt(list(crops))
         return [(t, float(s)) for t, s in zip(out.txts, out.scores, strict=True)]
